@@ -24,3 +24,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_load_conf(const struct ctx *ctx, struct conf *ret, bool quiet_ok);
 
 int cmd_check(const struct ctx *ctx, int argc, char **argv);
+int cmd_up(const struct ctx *ctx, int argc, char **argv);
+int cmd_down(const struct ctx *ctx, int argc, char **argv);
+int cmd_status(const struct ctx *ctx, int argc, char **argv);
+int cmd_ruleset(const struct ctx *ctx, int argc, char **argv);

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * lxctogo-net: the command line. A table of subcommands, global options,
+ * and the only place that prints errors for the user.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+
+#include "autoconfig.h"
+
+#include "cli.h"
+#include "config.h"
+#include "init.h"
+#include "state.h"
+#include "util.h"
+
+
+struct command {
+	const char *name;
+	int (*fn)(const struct ctx *ctx, int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"up", cmd_up, "[server|desktop] [--uplink IFACE]",
+	 "build and start the router; converge if already up"},
+	{"down", cmd_down, "", "stop the router, remove everything lxctogo-net made"},
+	{"status", cmd_status, "", "the router and every guest, one table (or JSON)"},
+	{"check", cmd_check, "", "preflight diagnostics and config validation"},
+	{"ruleset", cmd_ruleset, "", "print the nftables script that `up` loads into the router"},
+};
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lxctogo-net: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_load_conf(const struct ctx *ctx, struct conf *ret, bool quiet_ok)
+{
+	static struct conf_errors errs;
+	int r;
+
+	memset(&errs, 0, sizeof(errs));
+	r = conf_load(ctx->config_path, ctx->config_explicit, ret, &errs);
+	if (r == 0)
+		return EXIT_OK;
+	for (unsigned i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	if (errs.dropped)
+		fprintf(stderr, "%s: %u more errors not shown\n", ctx->config_path, errs.dropped);
+	(void)quiet_ok;
+	return EXIT_USAGE;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: lxctogo-net [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+		   "Global options:\n"
+		   "  -c, --config FILE     config file (default " CONF_DEFAULT_PATH ")\n"
+		   "  -s, --state-dir DIR   state directory (default " STATE_DEFAULT_DIR ")\n"
+		   "  -P, --lxcpath DIR     LXC container path (default: liblxc's lxc.lxcpath)\n"
+		   "  -j, --json            machine-readable output for status\n"
+		   "  -v, --verbose         more output (check: print the canonical config)\n"
+		   "  -q, --quiet           errors only\n"
+		   "  -h, --help            this help\n"
+		   "  -V, --version         print the version\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
+		fprintf(f, "  %-40s %s\n", head, commands[i].help);
+	}
+	fprintf(f, "\nExit status: 0 success, 1 operational failure, 2 bad usage or bad config.\n");
+}
+
+/* Exact name, or an unambiguous prefix (as ip(8) does). */
+static const struct command *find_command(const char *name)
+{
+	const struct command *hit = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (streq(commands[i].name, name))
+			return &commands[i];
+		if (!strncmp(commands[i].name, name, strlen(name))) {
+			if (hit)
+				return NULL;
+			hit = &commands[i];
+		}
+	}
+	return hit;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"lxcpath", required_argument, NULL, 'P'},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{},
+	};
+	struct ctx ctx = {
+		.config_path = CONF_DEFAULT_PATH,
+		.state_dir = STATE_DEFAULT_DIR,
+		.verbose = 1,
+	};
+	const struct command *cmd;
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	int c;
+
+	if (streq(base, INIT_NAME))
+		return init_main();
+
+	while ((c = getopt_long(argc, argv, "+c:s:P:jvqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			ctx.config_path = optarg;
+			ctx.config_explicit = true;
+			break;
+		case 's':
+			ctx.state_dir = optarg;
+			break;
+		case 'P':
+			ctx.lxcpath = optarg;
+			break;
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'v':
+			ctx.verbose = 2;
+			break;
+		case 'q':
+			ctx.verbose = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("lxctogo-net %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	log_level = ctx.verbose;
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd) {
+		cli_error("%s: unknown or ambiguous command (see --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	/* Subcommands see their own name as argv[0], like a separate program. */
+	optind++;
+	return cmd->fn(&ctx, argc - optind + 1, argv + optind - 1);
+}

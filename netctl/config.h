@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The configuration model: INI text -> parse -> verify -> struct conf.
+ * Nothing outside this module sees the text; everything else reads the model.
+ */
+#pragma once
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+#define CONF_DEFAULT_PATH "/etc/lxctogo-net/lxctogo-net.conf"
+#define CONF_MAX_UPSTREAM 4
+#define CONF_MAX_ERRORS 64
+#define CONF_MAX_SIZE (64 * 1024) /* bytes in a config file */
+#define CONF_MAX_LINE 1024        /* characters in one line, without the newline */
+
+enum net_mode { MODE_DESKTOP, MODE_SERVER };
+enum attach_mode { ATTACH_MACVLAN, ATTACH_ROUTED };
+enum inbound_policy { INBOUND_PORTS, INBOUND_OPEN };
+
+struct dns_server {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+struct conf {
+	/* [network] */
+	enum net_mode mode;
+	char uplink[IFNAMSIZ];
+	enum attach_mode attach;
+	char guest_bridge[IFNAMSIZ];
+	char host_bridge[IFNAMSIZ];
+	uint32_t mtu; /* 0 = auto (follow the uplink) */
+	char router[64]; /* router container name, default "managed" */
+
+	/* [ipv4] */
+	struct ip4_net guest_subnet;
+	struct in_addr dhcp_start, dhcp_end;
+	struct ip4_net host_subnet;
+	uint32_t lease_time; /* seconds, 0 = infinite */
+
+	/* [ipv6] */
+	bool ipv6; /* enable = yes|no */
+	struct ip6_net guest_prefix;
+	struct ip6_net host_prefix;
+
+	/* [dns] */
+	char domain[254];
+	bool upstream_auto;
+	unsigned n_upstream;
+	struct dns_server upstream[CONF_MAX_UPSTREAM];
+
+	/* [server] */
+	struct in_addr pool_start, pool_end;
+	bool server_prefix_auto;
+	struct ip6_net server_prefix;
+	enum inbound_policy inbound;
+};
+
+/* Collected diagnostics: every error, each "FILE:LINE: message". */
+struct conf_errors {
+	unsigned n;
+	unsigned dropped; /* errors beyond CONF_MAX_ERRORS */
+	char msg[CONF_MAX_ERRORS][256];
+};
+
+/* Fill with the documented defaults (INTERFACE.md). */
+void conf_defaults(struct conf *c);
+
+/*
+ * conf_parse_buffer - parse and verify INI text
+ * @name: file name used in messages
+ * @text, @len: the text (need not be NUL-terminated)
+ * @ret: model, written only on success
+ * @errs: receives every error found (parse and verify), may not be NULL
+ * Returns 0, or -EINVAL when errs->n > 0.
+ */
+int conf_parse_buffer(const char *name, const char *text, size_t len, struct conf *ret,
+		      struct conf_errors *errs);
+
+/*
+ * conf_load - read a file and parse it.
+ * @must_exist: false for the default path, where a missing file means defaults.
+ * Returns 0, -EINVAL (see errs), or -errno from reading (errs gets "FILE: why").
+ */
+int conf_load(const char *path, bool must_exist, struct conf *ret, struct conf_errors *errs);
+
+/* Print the model as canonical INI (every key, sorted by section as documented). */
+void conf_print(FILE *f, const struct conf *c);
+
+/* Field-by-field comparison (the structs hold unions and string tails, so no memcmp). */
+bool conf_equal(const struct conf *a, const struct conf *b);
+
+/* Derived addresses: router side is the last usable address, the host is the one below. */
+struct in_addr conf_router_ip4(const struct conf *c);      /* 192.168.254.254 */
+struct in_addr conf_hostlink_router_ip4(const struct conf *c); /* 192.168.253.254 */
+struct in_addr conf_hostlink_host_ip4(const struct conf *c);   /* 192.168.253.253 */
+void conf_router_ip6(const struct conf *c, struct in6_addr *ret);          /* ...254::254 */
+void conf_hostlink_router_ip6(const struct conf *c, struct in6_addr *ret); /* ...253::254 */
+void conf_hostlink_host_ip6(const struct conf *c, struct in6_addr *ret);   /* ...253::253 */

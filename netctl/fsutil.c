@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "fsutil.h"
+#include "state.h"
+#include "util.h"
+
+int pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (strscpy(buf, sizeof(buf), path) < 0)
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int write_if_changed(const char *path, const char *data, mode_t mode)
+{
+	_cleanup_free_ char *cur = NULL;
+	size_t len = strlen(data), curlen;
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 07777) == mode &&
+	    read_file(path, &cur, &curlen) == 0 && curlen == len && !memcmp(cur, data, len))
+		return 0;
+	r = write_file_atomic(path, data, len, mode);
+	return r < 0 ? r : 1;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int rm_rf(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int symlink_ensure(const char *target, const char *path)
+{
+	char cur[PATH_MAX];
+	ssize_t n = readlink(path, cur, sizeof(cur) - 1);
+
+	if (n >= 0) {
+		cur[n] = '\0';
+		if (streq(cur, target))
+			return 0;
+		if (unlink(path) < 0)
+			return -errno;
+	} else if (errno != ENOENT && errno != EINVAL) {
+		return -errno;
+	} else if (errno == EINVAL && rm_rf(path) < 0) {
+		return -errno;
+	}
+	return symlink(target, path) < 0 ? -errno : 0;
+}

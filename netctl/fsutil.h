@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* File-system helpers for the generated trees (router rootfs, dnsmasq dirs). */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* mkdir -p with @mode for the directories it creates. 0 or -errno. */
+int mkdir_p(const char *path, mode_t mode);
+/*
+ * write_if_changed - atomically replace @path only when its content or mode
+ * differs, so a second `up` touches nothing. Returns 1 if written, 0 if it was
+ * already identical, -errno.
+ */
+int write_if_changed(const char *path, const char *data, mode_t mode);
+/* Remove a tree we created; never crosses into another file system. */
+int rm_rf(const char *path);
+/* Symlink @path -> @target unless it already points there. */
+int symlink_ensure(const char *target, const char *path);
+/* printf into a fixed buffer; -ENAMETOOLONG on truncation. */
+int pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
+
+#include "netlink.h"
+#include "util.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+
+struct nlk {
+	struct nl_sock *sk;
+	char extack[256];
+};
+
+/* libnl speaks NLE_*; the rest of the program speaks -errno. */
+static int nle_to_errno(int nle)
+{
+	switch (abs(nle)) {
+	case 0:
+		return 0;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	default:
+		return -EIO;
+	}
+}
+
+static __thread char extack_copy[256];
+
+const char *nlk_strerror(int r)
+{
+	if (extack_copy[0])
+		return extack_copy;
+	return strerror(-r);
+}
+
+int nlk_open(struct nlk **ret)
+{
+	struct nlk *n;
+	int one = 1, r;
+
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->sk = nl_socket_alloc();
+	if (!n->sk) {
+		free(n);
+		return -ENOMEM;
+	}
+	r = nl_connect(n->sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(n->sk);
+		free(n);
+		return nle_to_errno(r);
+	}
+	/* Ask for the kernel's own words on failure (extended ack). */
+	setsockopt(nl_socket_get_fd(n->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	*ret = n;
+	return 0;
+}
+
+void nlk_close(struct nlk *n)
+{
+	if (!n)
+		return;
+	nl_socket_free(n->sk);
+	free(n);
+}
+
+struct talk {
+	int err;
+	bool done;
+	struct nlk *n;
+};
+
+static int talk_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct talk *t = arg;
+	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {0};
+	size_t off = sizeof(*e);
+
+	t->err = e->error;
+	t->done = true;
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (NLMSG_HDRLEN + off >= h->nlmsg_len)
+		return NL_STOP;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+		      (int)(h->nlmsg_len - NLMSG_HDRLEN - off), NULL) == 0 &&
+	    tb[NLMSGERR_ATTR_MSG])
+		snprintf(t->n->extack, sizeof(t->n->extack), "%s",
+			 (const char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	return NL_STOP;
+}
+
+static int talk_ack(struct nl_msg *msg, void *arg)
+{
+	struct talk *t = arg;
+
+	t->err = 0;
+	t->done = true;
+	return NL_STOP;
+}
+
+/* Send one request, wait for its ACK, return the kernel's -errno. */
+static int talk(struct nlk *n, struct nl_msg *msg)
+{
+	struct talk t = {.n = n};
+	struct nl_cb *cb;
+	int r;
+
+	n->extack[0] = '\0';
+	extack_copy[0] = '\0';
+	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
+	r = nl_send_auto(n->sk, msg);
+	if (r < 0)
+		return nle_to_errno(r);
+	cb = nl_cb_clone(nl_socket_get_cb(n->sk));
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_err(cb, NL_CB_CUSTOM, talk_err, &t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, talk_ack, &t);
+	while (!t.done) {
+		r = nl_recvmsgs(n->sk, cb);
+		if (r < 0 && !t.done) {
+			nl_cb_put(cb);
+			return nle_to_errno(r);
+		}
+	}
+	nl_cb_put(cb);
+	if (t.err < 0 && n->extack[0])
+		snprintf(extack_copy, sizeof(extack_copy), "%s", n->extack);
+	return t.err;
+}
+
+static int get_link(struct nlk *n, const char *name, struct rtnl_link **ret)
+{
+	int r = rtnl_link_get_kernel(n->sk, 0, name, ret);
+
+	return r < 0 ? (r == -NLE_OBJ_NOTFOUND ? -ENODEV : nle_to_errno(r)) : 0;
+}
+
+int nlk_ifindex(struct nlk *n, const char *name)
+{
+	struct rtnl_link *l;
+	int r = get_link(n, name, &l);
+
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	return r;
+}
+
+int nlk_link_mtu(struct nlk *n, const char *name, uint32_t *ret_mtu)
+{
+	struct rtnl_link *l;
+	int r = get_link(n, name, &l);
+
+	if (r < 0)
+		return r;
+	*ret_mtu = rtnl_link_get_mtu(l);
+	rtnl_link_put(l);
+	return 0;
+}
+
+int nlk_link_mac(struct nlk *n, const char *name, uint8_t ret[6])
+{
+	struct rtnl_link *l;
+	struct nl_addr *a;
+	int r = get_link(n, name, &l);
+
+	if (r < 0)
+		return r;
+	a = rtnl_link_get_addr(l);
+	if (!a || nl_addr_get_len(a) != 6)
+		r = -EADDRNOTAVAIL;
+	else
+		memcpy(ret, nl_addr_get_binary_addr(a), 6);
+	rtnl_link_put(l);
+	return r;
+}
+
+int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags)
+{
+	struct rtnl_link *l;
+	int r = get_link(n, name, &l);
+
+	if (r < 0)
+		return r;
+	*ret_flags = rtnl_link_get_flags(l);
+	rtnl_link_put(l);
+	return 0;
+}
+
+/* RTM_NEWLINK for a bridge with the nf_call knobs off; libnl 3.7 has no setters. */
+static int bridge_msg(struct nlk *n, const char *name, int ifindex, uint32_t mtu)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nlattr *info, *data;
+	struct nl_msg *msg;
+	int r = -ENOMEM;
+
+	msg = nlmsg_alloc_simple(RTM_NEWLINK,
+				 NLM_F_REQUEST | (ifindex ? 0 : NLM_F_CREATE | NLM_F_EXCL));
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		goto out;
+	if (!ifindex && nla_put_string(msg, IFLA_IFNAME, name) < 0)
+		goto out;
+	if (mtu && nla_put_u32(msg, IFLA_MTU, mtu) < 0)
+		goto out;
+	info = nla_nest_start(msg, IFLA_LINKINFO);
+	if (!info || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
+		goto out;
+	data = nla_nest_start(msg, IFLA_INFO_DATA);
+	if (!data || nla_put_u8(msg, IFLA_BR_NF_CALL_IPTABLES, 0) < 0 ||
+	    nla_put_u8(msg, IFLA_BR_NF_CALL_IP6TABLES, 0) < 0 ||
+	    nla_put_u8(msg, IFLA_BR_NF_CALL_ARPTABLES, 0) < 0)
+		goto out;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	r = talk(n, msg);
+out:
+	nlmsg_free(msg);
+	return r;
+}
+
+int nlk_bridge_ensure(struct nlk *n, const char *name, uint32_t mtu)
+{
+	struct rtnl_link *l;
+	int r, created = 0, ifindex = 0;
+
+	r = get_link(n, name, &l);
+	if (r == 0) {
+		const char *type = rtnl_link_get_type(l);
+
+		ifindex = rtnl_link_get_ifindex(l);
+		if (!type || !streq(type, "bridge"))
+			r = -EEXIST;
+		rtnl_link_put(l);
+		if (r < 0)
+			return r;
+	} else if (r != -ENODEV) {
+		return r;
+	} else {
+		created = 1;
+	}
+	r = bridge_msg(n, name, ifindex, mtu);
+	if (r < 0)
+		return r;
+	r = nlk_link_up(n, name, 0);
+	return r < 0 ? r : created;
+}
+
+int nlk_link_up(struct nlk *n, const char *name, uint32_t mtu)
+{
+	struct rtnl_link *cur, *want;
+	struct nl_msg *msg = NULL;
+	int r;
+
+	r = get_link(n, name, &cur);
+	if (r < 0)
+		return r;
+	if ((rtnl_link_get_flags(cur) & IFF_UP) && (!mtu || rtnl_link_get_mtu(cur) == mtu)) {
+		rtnl_link_put(cur);
+		return 0;
+	}
+	want = rtnl_link_alloc();
+	if (!want) {
+		rtnl_link_put(cur);
+		return -ENOMEM;
+	}
+	rtnl_link_set_flags(want, IFF_UP);
+	if (mtu)
+		rtnl_link_set_mtu(want, mtu);
+	r = rtnl_link_build_change_request(cur, want, 0, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_link_put(want);
+	rtnl_link_put(cur);
+	return r;
+}
+
+int nlk_link_del(struct nlk *n, const char *name)
+{
+	struct rtnl_link *l;
+	struct nl_msg *msg = NULL;
+	int r;
+
+	r = get_link(n, name, &l);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	r = rtnl_link_build_delete_request(l, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_link_put(l);
+	return r == -ENODEV ? 0 : r;
+}
+
+static struct nl_addr *mk_addr(int family, const void *addr, uint8_t plen)
+{
+	struct nl_addr *a;
+
+	a = nl_addr_build(family, addr, family == AF_INET ? 4 : 16);
+	if (a)
+		nl_addr_set_prefixlen(a, plen);
+	return a;
+}
+
+int nlk_addr_has(struct nlk *n, int ifindex, int family, const void *addr, uint8_t plen)
+{
+	struct nl_cache *cache;
+	struct nl_addr *want;
+	int found = 0, r;
+
+	r = rtnl_addr_alloc_cache(n->sk, &cache);
+	if (r < 0)
+		return nle_to_errno(r);
+	want = mk_addr(family, addr, plen);
+	if (!want) {
+		nl_cache_free(cache);
+		return -ENOMEM;
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_ifindex(a) == ifindex && rtnl_addr_get_family(a) == family &&
+		    local && nl_addr_cmp_prefix(local, want) == 0 &&
+		    rtnl_addr_get_prefixlen(a) == plen &&
+		    !memcmp(nl_addr_get_binary_addr(local), addr, family == AF_INET ? 4 : 16)) {
+			found = 1;
+			break;
+		}
+	}
+	nl_addr_put(want);
+	nl_cache_free(cache);
+	return found;
+}
+
+int nlk_addr_ensure(struct nlk *n, int ifindex, int family, const void *addr, uint8_t plen)
+{
+	struct rtnl_addr *a;
+	struct nl_addr *local;
+	struct nl_msg *msg = NULL;
+	int r;
+
+	r = nlk_addr_has(n, ifindex, family, addr, plen);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	a = rtnl_addr_alloc();
+	local = mk_addr(family, addr, plen);
+	if (!a || !local) {
+		r = -ENOMEM;
+		goto out;
+	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, family);
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, plen);
+	if (family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	r = rtnl_addr_build_add_request(a, NLM_F_CREATE | NLM_F_REPLACE, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+out:
+	nlmsg_free(msg);
+	nl_addr_put(local);
+	rtnl_addr_put(a);
+	return r;
+}
+
+static struct rtnl_route *mk_route(int family, const void *dst, uint8_t plen, const void *gw,
+				   int ifindex)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *d = mk_addr(family, dst, plen), *g = NULL;
+
+	if (!rt || !nh || !d)
+		goto fail;
+	rtnl_route_set_family(rt, family);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_set_scope(rt, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+	rtnl_route_set_type(rt, RTN_UNICAST);
+	if (rtnl_route_set_dst(rt, d) < 0)
+		goto fail;
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	if (gw) {
+		g = mk_addr(family, gw, family == AF_INET ? 32 : 128);
+		if (!g)
+			goto fail;
+		rtnl_route_nh_set_gateway(nh, g);
+		nl_addr_put(g);
+	}
+	rtnl_route_add_nexthop(rt, nh);
+	nl_addr_put(d);
+	return rt;
+fail:
+	nl_addr_put(d);
+	if (nh)
+		rtnl_route_nh_free(nh);
+	if (rt)
+		rtnl_route_put(rt);
+	return NULL;
+}
+
+int nlk_route_replace(struct nlk *n, int family, const void *dst, uint8_t plen, const void *gw,
+		      int ifindex)
+{
+	struct rtnl_route *rt = mk_route(family, dst, plen, gw, ifindex);
+	struct nl_msg *msg = NULL;
+	int r;
+
+	if (!rt)
+		return -ENOMEM;
+	r = rtnl_route_build_add_request(rt, NLM_F_CREATE | NLM_F_REPLACE, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_route_put(rt);
+	return r;
+}
+
+int nlk_route_del(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex)
+{
+	struct rtnl_route *rt = mk_route(family, dst, plen, NULL, ifindex);
+	struct nl_msg *msg = NULL;
+	int r;
+
+	if (!rt)
+		return -ENOMEM;
+	rtnl_route_set_scope(rt, RT_SCOPE_NOWHERE);
+	r = rtnl_route_build_del_request(rt, 0, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_route_put(rt);
+	return r == -ESRCH || r == -ENOENT ? 0 : r;
+}
+
+struct route_walk {
+	int family;
+	const uint8_t *dst;
+	uint8_t plen;
+	int ifindex;      /* route_has: exact match on this ifindex */
+	const char *const *ignore;
+	struct nlk *n;
+	int found;
+	char *desc;
+	size_t size;
+};
+
+static bool prefix_overlap(int family, const uint8_t *a, uint8_t alen, const uint8_t *b,
+			   uint8_t blen)
+{
+	unsigned bits = alen < blen ? alen : blen;
+
+	(void)family;
+	for (unsigned i = 0; i < bits; i++) {
+		unsigned byte = i / 8, mask = 0x80u >> (i % 8);
+
+		if ((a[byte] & mask) != (b[byte] & mask))
+			return false;
+	}
+	return true;
+}
+
+static void walk_route(struct nl_object *o, void *arg)
+{
+	struct route_walk *w = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)o;
+	struct nl_addr *d = rtnl_route_get_dst(rt);
+	struct rtnl_nexthop *nh;
+	uint8_t zero[16] = {0};
+	const uint8_t *bin;
+	uint8_t plen;
+	int oif = 0;
+	char ifname[IF_NAMESIZE] = "?", buf[INET6_ADDRSTRLEN];
+
+	if (w->found || rtnl_route_get_family(rt) != w->family)
+		return;
+	if (rtnl_route_get_type(rt) != RTN_UNICAST)
+		return;
+	plen = d ? nl_addr_get_prefixlen(d) : 0;
+	bin = d && nl_addr_get_len(d) ? nl_addr_get_binary_addr(d) : zero;
+	nh = rtnl_route_nexthop_n(rt, 0);
+	if (nh)
+		oif = rtnl_route_nh_get_ifindex(nh);
+	if (w->ifindex) {
+		if (rtnl_route_get_table(rt) == RT_TABLE_MAIN && plen == w->plen &&
+		    oif == w->ifindex && !memcmp(bin, w->dst, w->family == AF_INET ? 4 : 16))
+			w->found = 1;
+		return;
+	}
+	/* A default route overlaps everything and conflicts with nothing. */
+	if (plen == 0)
+		return;
+	if (w->family == AF_INET6 && bin[0] == 0xfe && (bin[1] & 0xc0) == 0x80)
+		return;
+	if (rtnl_route_get_table(rt) == RT_TABLE_LOCAL)
+		return;
+	if (!prefix_overlap(w->family, bin, plen, w->dst, w->plen))
+		return;
+	if (oif)
+		if_indextoname(oif, ifname);
+	for (const char *const *ig = w->ignore; ig && *ig; ig++)
+		if (streq(*ig, ifname))
+			return;
+	w->found = 1;
+	inet_ntop(w->family, bin, buf, sizeof(buf));
+	snprintf(w->desc, w->size, "%s/%u dev %s", buf, plen, ifname);
+}
+
+static int route_walk(struct nlk *n, struct route_walk *w)
+{
+	struct nl_cache *cache;
+	int r;
+
+	r = rtnl_route_alloc_cache(n->sk, w->family, 0, &cache);
+	if (r < 0)
+		return nle_to_errno(r);
+	nl_cache_foreach(cache, walk_route, w);
+	nl_cache_free(cache);
+	return w->found;
+}
+
+int nlk_route_has(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex)
+{
+	char desc[8];
+	struct route_walk w = {.family = family, .dst = dst, .plen = plen, .ifindex = ifindex,
+			       .n = n, .desc = desc, .size = sizeof(desc)};
+
+	return route_walk(n, &w);
+}
+
+int nlk_route_overlap(struct nlk *n, int family, const void *dst, uint8_t plen,
+		      const char *const *ignore, char *desc, size_t size)
+{
+	struct route_walk w = {.family = family, .dst = dst, .plen = plen, .ignore = ignore,
+			       .n = n, .desc = desc, .size = size};
+
+	return route_walk(n, &w);
+}
+
+static struct rtnl_neigh *mk_proxy(int ifindex, int family, const void *addr)
+{
+	struct rtnl_neigh *ne = rtnl_neigh_alloc();
+	struct nl_addr *a = mk_addr(family, addr, family == AF_INET ? 32 : 128);
+
+	if (!ne || !a) {
+		nl_addr_put(a);
+		if (ne)
+			rtnl_neigh_put(ne);
+		return NULL;
+	}
+	rtnl_neigh_set_ifindex(ne, ifindex);
+	rtnl_neigh_set_family(ne, family);
+	rtnl_neigh_set_dst(ne, a);
+	rtnl_neigh_set_flags(ne, NTF_PROXY);
+	nl_addr_put(a);
+	return ne;
+}
+
+int nlk_proxy_add(struct nlk *n, int ifindex, int family, const void *addr)
+{
+	struct rtnl_neigh *ne = mk_proxy(ifindex, family, addr);
+	struct nl_msg *msg = NULL;
+	int r;
+
+	if (!ne)
+		return -ENOMEM;
+	r = rtnl_neigh_build_add_request(ne, NLM_F_CREATE | NLM_F_REPLACE, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_neigh_put(ne);
+	return r;
+}
+
+int nlk_proxy_del(struct nlk *n, int ifindex, int family, const void *addr)
+{
+	struct rtnl_neigh *ne = mk_proxy(ifindex, family, addr);
+	struct nl_msg *msg = NULL;
+	int r;
+
+	if (!ne)
+		return -ENOMEM;
+	r = rtnl_neigh_build_delete_request(ne, 0, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_neigh_put(ne);
+	return r == -ENOENT ? 0 : r;
+}
+
+int nlk_proxy_has(struct nlk *n, int ifindex, int family, const void *addr)
+{
+	struct nl_cache *cache;
+	int found = 0, r;
+
+	r = rtnl_neigh_alloc_cache_flags(n->sk, &cache, NL_CACHE_AF_ITER);
+	if (r < 0)
+		return nle_to_errno(r);
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;
+		struct nl_addr *d = rtnl_neigh_get_dst(ne);
+
+		if (!(rtnl_neigh_get_flags(ne) & NTF_PROXY) || rtnl_neigh_get_ifindex(ne) != ifindex)
+			continue;
+		if (d && nl_addr_get_family(d) == family &&
+		    !memcmp(nl_addr_get_binary_addr(d), addr, family == AF_INET ? 4 : 16)) {
+			found = 1;
+			break;
+		}
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+int nlk_veth_add(struct nlk *n, const char *name, const char *peer, uint32_t mtu)
+{
+	struct rtnl_link *l = rtnl_link_veth_alloc(), *p;
+	struct nl_msg *msg = NULL;
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, name);
+	p = rtnl_link_veth_get_peer(l);
+	rtnl_link_set_name(p, peer);
+	if (mtu) {
+		rtnl_link_set_mtu(l, mtu);
+		rtnl_link_set_mtu(p, mtu);
+	}
+	rtnl_link_put(p);
+	r = rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_link_veth_release(l);
+	return r;
+}
+
+int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower)
+{
+	struct rtnl_link *l;
+	struct nl_msg *msg = NULL;
+	int r, idx = nlk_ifindex(n, lower);
+
+	if (idx < 0)
+		return idx;
+	l = rtnl_link_macvlan_alloc();
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, name);
+	rtnl_link_set_link(l, idx);
+	rtnl_link_macvlan_set_mode(l, rtnl_link_macvlan_str2mode("bridge"));
+	r = rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_link_put(l);
+	return r;
+}
+
+int nlk_link_master(struct nlk *n, const char *name)
+{
+	struct rtnl_link *l;
+	int r = get_link(n, name, &l);
+
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_master(l);
+	rtnl_link_put(l);
+	return r;
+}
+
+int nlk_link_set_master(struct nlk *n, const char *name, const char *master)
+{
+	struct rtnl_link *cur, *want;
+	struct nl_msg *msg = NULL;
+	int r, midx = nlk_ifindex(n, master);
+
+	if (midx < 0)
+		return midx;
+	r = get_link(n, name, &cur);
+	if (r < 0)
+		return r;
+	if (rtnl_link_get_master(cur) == midx) {
+		rtnl_link_put(cur);
+		return 0;
+	}
+	want = rtnl_link_alloc();
+	if (!want) {
+		rtnl_link_put(cur);
+		return -ENOMEM;
+	}
+	rtnl_link_set_master(want, midx);
+	r = rtnl_link_build_change_request(cur, want, 0, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_link_put(want);
+	rtnl_link_put(cur);
+	return r;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rtnetlink through libnl-route-3: links, bridges, addresses, routes and
+ * proxy neighbours. The only module that includes libnl. Each call works in
+ * the namespace the socket was opened in; see netns.h.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nlk; /* opaque: socket plus scratch state */
+
+int nlk_open(struct nlk **ret);
+void nlk_close(struct nlk *n);
+
+/* ifindex (> 0), or -ENODEV. */
+int nlk_ifindex(struct nlk *n, const char *name);
+int nlk_link_mtu(struct nlk *n, const char *name, uint32_t *ret_mtu);
+/* Copy the link's MAC into ret (6 bytes). */
+int nlk_link_mac(struct nlk *n, const char *name, uint8_t ret[6]);
+/* Flags IFF_UP etc. */
+int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags);
+
+/*
+ * nlk_bridge_ensure - create bridge @name, or repair an existing one: MTU,
+ * nf_call_{ip,ip6,arp}tables = 0 (so br_netfilter never filters guest frames),
+ * link up. Returns 1 if created, 0 if it existed, -errno (-EEXIST if @name
+ * exists but is not a bridge).
+ */
+int nlk_bridge_ensure(struct nlk *n, const char *name, uint32_t mtu);
+/* Set MTU (0 = leave) and bring it up. */
+int nlk_link_up(struct nlk *n, const char *name, uint32_t mtu);
+/* Delete a link; a missing one is not an error. */
+int nlk_link_del(struct nlk *n, const char *name);
+
+/* Add an address if missing (IFA_F_NODAD for IPv6). family AF_INET/AF_INET6. */
+int nlk_addr_ensure(struct nlk *n, int ifindex, int family, const void *addr, uint8_t plen);
+/* 1 if present, 0 if not. */
+int nlk_addr_has(struct nlk *n, int ifindex, int family, const void *addr, uint8_t plen);
+
+/* Create or replace a unicast route in the main table. gw may be NULL. */
+int nlk_route_replace(struct nlk *n, int family, const void *dst, uint8_t plen, const void *gw,
+		      int ifindex);
+/* 1 if a route to exactly dst/plen via ifindex exists. */
+int nlk_route_has(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex);
+int nlk_route_del(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex);
+
+/*
+ * nlk_route_overlap - is there a route in any table (local/multicast/link-local
+ * and default routes excepted) overlapping dst/plen, on an interface not in
+ * @ignore (NULL-terminated)? Returns 1 and a description "ROUTE dev IF" in desc, 0, or -errno.
+ */
+int nlk_route_overlap(struct nlk *n, int family, const void *dst, uint8_t plen,
+		      const char *const *ignore, char *desc, size_t size);
+
+/* Proxy neighbour entries (NTF_PROXY), as `ip neigh add proxy`. */
+int nlk_proxy_add(struct nlk *n, int ifindex, int family, const void *addr);
+int nlk_proxy_del(struct nlk *n, int ifindex, int family, const void *addr);
+int nlk_proxy_has(struct nlk *n, int ifindex, int family, const void *addr);
+
+/* Human text of a negative libnl/errno result. */
+const char *nlk_strerror(int r);
+
+/* Create a veth pair (both ends in this namespace, down). -EEXIST if present. */
+int nlk_veth_add(struct nlk *n, const char *name, const char *peer, uint32_t mtu);
+/* Create a macvlan (bridge mode) on @lower. */
+int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower);
+/* Enslave @name to bridge @master (no-op if already). */
+int nlk_link_set_master(struct nlk *n, const char *name, const char *master);
+/* Master ifindex of a link (0 if none). */
+int nlk_link_master(struct nlk *n, const char *name);

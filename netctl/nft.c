@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <nftables/libnftables.h>
+#include <time.h>
+
+#include "nft.h"
+#include "util.h"
+
+void nftx_key_put(struct nftx_key *k, const void *field, size_t len)
+{
+	size_t padded = (len + 3) & ~(size_t)3;
+
+	if (k->len + padded > NFTX_KEY_MAX)
+		abort(); /* programming error: keys are fixed-size */
+	memcpy(k->b + k->len, field, len);
+	memset(k->b + k->len + len, 0, padded - len);
+	k->len += padded;
+}
+
+static int run(const char *text, bool dry, char *err, size_t errsize)
+{
+	struct nft_ctx *ctx;
+	int r;
+
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	nft_ctx_set_dry_run(ctx, dry);
+	r = nft_run_cmd_from_buffer(ctx, text);
+	if (r != 0) {
+		if (err) {
+			const char *e = nft_ctx_get_error_buffer(ctx);
+
+			/* One line for the user: the first line of nft's report. */
+			snprintf(err, errsize, "%.*s", (int)strcspn(e ? e : "", "\n"), e ? e : "");
+		}
+		r = -EINVAL;
+	}
+	nft_ctx_free(ctx);
+	return r;
+}
+
+int nftx_apply(const char *text, char *err, size_t errsize)
+{
+	return run(text, false, err, errsize);
+}
+
+int nftx_check(const char *text, char *err, size_t errsize)
+{
+	return run(text, true, err, errsize);
+}
+
+int nftx_list_table(const char *family, const char *name, bool stateless, char **ret)
+{
+	struct nft_ctx *ctx;
+	char cmd[128];
+	int r = 0;
+
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	if (stateless)
+		nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_STATELESS);
+	snprintf(cmd, sizeof(cmd), "list table %s %s", family, name);
+	if (nft_run_cmd_from_buffer(ctx, cmd) != 0)
+		r = -ENOENT;
+	else if (!(*ret = strdup(nft_ctx_get_output_buffer(ctx))))
+		r = -ENOMEM;
+	nft_ctx_free(ctx);
+	return r;
+}
+
+/* Collects the first error of a batch's acks. */
+static int batch_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return MNL_CB_OK;
+}
+
+static struct nftnl_set_elem *mk_elem(const struct nftx_elem *e)
+{
+	struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+
+	if (!se)
+		return NULL;
+	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, e->key.b, e->key.len);
+	if (e->has_data && !e->del)
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, e->data.b, e->data.len);
+	return se;
+}
+
+static int send_batch(uint16_t family, const char *table, const struct nftx_elem *e, size_t n)
+{
+	struct mnl_socket *nl = NULL;
+	struct mnl_nlmsg_batch *batch = NULL;
+	char *buf = NULL;
+	size_t bufsize;
+	uint32_t seq = (uint32_t)time(NULL), first_seq, portid;
+	int r = 0;
+
+	/* Each element message is well under 512 bytes; size the buffer for all. */
+	bufsize = (n + 2) * 512 + MNL_SOCKET_BUFFER_SIZE;
+	buf = malloc(bufsize);
+	if (!buf)
+		return -ENOMEM;
+	batch = mnl_nlmsg_batch_start(buf, bufsize);
+	first_seq = seq;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+	for (size_t i = 0; i < n; i++) {
+		struct nftnl_set *s = nftnl_set_alloc();
+		struct nftnl_set_elem *se = mk_elem(&e[i]);
+		struct nlmsghdr *nlh;
+
+		if (!s || !se) {
+			nftnl_set_free(s);
+			nftnl_set_elem_free(se);
+			r = -ENOMEM;
+			goto out;
+		}
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, e[i].set);
+		nftnl_set_elem_add(s, se);
+		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch),
+					    e[i].del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM,
+					    family,
+					    (e[i].del ? 0 : NLM_F_CREATE) | NLM_F_ACK, seq++);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		mnl_nlmsg_batch_next(batch);
+	}
+	nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
+	mnl_nlmsg_batch_next(batch);
+
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(batch), mnl_nlmsg_batch_size(batch)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* One ack per element message; an error anywhere aborts the whole batch. */
+	for (size_t acks = 0; acks < n;) {
+		char rbuf[MNL_SOCKET_BUFFER_SIZE];
+		ssize_t len = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf));
+
+		if (len < 0) {
+			r = -errno;
+			goto out;
+		}
+		for (const struct nlmsghdr *h = (void *)rbuf; mnl_nlmsg_ok(h, (int)len);
+		     h = mnl_nlmsg_next(h, (int *)&len)) {
+			if (h->nlmsg_seq <= first_seq || h->nlmsg_seq >= seq - 1)
+				continue;
+			acks++;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err = mnl_nlmsg_get_payload(h);
+
+				if (err->error < 0 && r == 0)
+					r = err->error;
+			}
+		}
+		if (r < 0)
+			break;
+	}
+	(void)batch_cb;
+	(void)portid;
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	if (batch)
+		mnl_nlmsg_batch_stop(batch);
+	free(buf);
+	return r;
+}
+
+int nftx_elems(uint16_t family, const char *table, const struct nftx_elem *e, size_t n)
+{
+	int r;
+
+	if (n == 0)
+		return 0;
+	r = send_batch(family, table, e, n);
+	if (r != -ENOENT)
+		return r;
+	/* Some element to delete was already gone: apply one by one, ignoring those. */
+	for (size_t i = 0; i < n; i++) {
+		r = send_batch(family, table, &e[i], 1);
+		if (r < 0 && !(r == -ENOENT && e[i].del))
+			return r;
+	}
+	return 0;
+}
+
+struct chain_scan {
+	const char *ours;
+	char *desc;
+	size_t size;
+	int found;
+};
+
+static int chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct chain_scan *cs = data;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (!c)
+		return MNL_CB_ERROR;
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 && nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) &&
+	    nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY)) {
+		uint32_t fam = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
+		const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+
+		if ((fam == NFPROTO_INET || fam == NFPROTO_IPV4 || fam == NFPROTO_IPV6) &&
+		    nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) == NF_INET_FORWARD &&
+		    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) == NF_DROP &&
+		    !(fam == NFPROTO_INET && streq(table, cs->ours)) && !cs->found) {
+			cs->found = 1;
+			snprintf(cs->desc, cs->size, "%s %s/%s",
+				 fam == NFPROTO_INET ? "inet" : fam == NFPROTO_IPV4 ? "ip" : "ip6",
+				 table, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+		}
+	}
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+int nftx_foreign_forward_drop(const char *ours, char *desc, size_t size)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct chain_scan cs = {.ours = ours, .desc = desc, .size = size};
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	uint32_t seq = (uint32_t)time(NULL), portid;
+	ssize_t len;
+	int r = 0;
+
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	while ((len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		r = mnl_cb_run(buf, (size_t)len, seq, portid, chain_cb, &cs);
+		if (r <= 0)
+			break;
+	}
+	if (r < 0)
+		r = -errno;
+	else
+		r = cs.found;
+out:
+	mnl_socket_close(nl);
+	return r;
+}

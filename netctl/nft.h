@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * nftables: whole-ruleset transactions through libnftables (from the readable
+ * ruleset/ files), set and map element updates through libnftnl batches over
+ * libmnl. The only module that includes those libraries. Works in the
+ * caller's network namespace.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFTX_KEY_MAX 64
+
+/* A set key or map value: concatenated fields, each padded to 4 bytes. */
+struct nftx_key {
+	uint8_t b[NFTX_KEY_MAX];
+	uint8_t len;
+};
+
+struct nftx_elem {
+	bool del;
+	const char *set;
+	struct nftx_key key;
+	bool has_data;
+	struct nftx_key data;
+};
+
+/* Append one field (as the kernel stores it: network order) to a key. */
+void nftx_key_put(struct nftx_key *k, const void *field, size_t len);
+
+/*
+ * nftx_apply - run nft script text as one transaction (all or nothing).
+ * @err: receives nft's own message on failure (may be NULL).
+ * Returns 0 or -EINVAL (script rejected), -errno.
+ */
+int nftx_apply(const char *text, char *err, size_t errsize);
+/* Dry run (nft -c): parse and evaluate against the kernel, commit nothing. */
+int nftx_check(const char *text, char *err, size_t errsize);
+/* `nft list table FAMILY NAME` into a malloc'd string (*ret). -ENOENT if absent. */
+int nftx_list_table(const char *family, const char *name, bool stateless, char **ret);
+
+/*
+ * nftx_elems - add/delete set or map elements in one libnftnl batch.
+ * @family: NFPROTO_INET, NFPROTO_BRIDGE, ...
+ * Adding an existing element is not an error; deleting a missing one is
+ * retried element by element and then ignored, so del is idempotent.
+ */
+int nftx_elems(uint16_t family, const char *table, const struct nftx_elem *e, size_t n);
+
+/*
+ * nftx_foreign_forward_drop - find a base chain hooked on forward with policy
+ * drop in a table other than @ours. Returns 1 with "family table/chain" in desc, 0, -errno.
+ */
+int nftx_foreign_forward_drop(const char *ours, char *desc, size_t size);

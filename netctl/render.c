@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <stdarg.h>
+
+#include "autoconfig.h"
+
+#include "render.h"
+#include "templates.h"
+#include "tmpl.h"
+#include "util.h"
+
+/* A growing string; every renderer builds through it. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	int err;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->err)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->err = -EINVAL;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = b->cap ? b->cap * 2 : 1024;
+
+		while (ncap < b->len + (size_t)n + 1)
+			ncap *= 2;
+		char *p = realloc(b->s, ncap);
+
+		if (!p) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->s = p;
+		b->cap = ncap;
+	}
+}
+
+static int sb_finish(struct sbuf *b, char **ret)
+{
+	if (!b->s && !b->err)
+		sb_printf(b, "%s", "");
+	if (b->err) {
+		free(b->s);
+		return b->err;
+	}
+	*ret = b->s;
+	return 0;
+}
+
+void render_mac(const char *seed, uint8_t ret[6])
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (const char *p = seed; *p; p++) {
+		h ^= (uint8_t)*p;
+		h *= 0x100000001b3ull;
+	}
+	for (int i = 0; i < 6; i++)
+		ret[i] = (uint8_t)(h >> (8 * i));
+	ret[0] = (uint8_t)((ret[0] & 0xfc) | 0x02); /* locally administered, unicast */
+}
+
+int render_veth_name(const char *base, const char *suffix, char ret[IFNAMSIZ])
+{
+	size_t room = IFNAMSIZ - 1 - strlen(suffix) - 1;
+	int n = snprintf(ret, IFNAMSIZ, "%.*s-%s", (int)room, base, suffix);
+
+	return n < 0 || n >= IFNAMSIZ ? -ENAMETOOLONG : 0;
+}
+
+static const char *ntop4(struct in_addr a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static const char *ntop6(const struct in6_addr *a, char *buf)
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **ret)
+{
+	struct sbuf net = {0};
+	char m0[MAC_STRLEN], m1[MAC_STRLEN], m2[MAC_STRLEN];
+	_cleanup_free_ char *nets = NULL;
+	int r;
+
+	mac_format(f->mac_uplink, m0);
+	mac_format(f->mac_guest, m1);
+	mac_format(f->mac_host, m2);
+	/* Links come up unconfigured; the controller sets sysctls before addresses. */
+	sb_printf(&net,
+		  "lxc.net.0.type = macvlan\n"
+		  "lxc.net.0.macvlan.mode = bridge\n"
+		  "lxc.net.0.link = %s\n"
+		  "lxc.net.0.name = " ROUTER_UPLINK_IF "\n"
+		  "lxc.net.0.hwaddr = %s\n"
+		  "lxc.net.0.mtu = %u\n",
+		  f->uplink, m0, f->mtu);
+	sb_printf(&net,
+		  "lxc.net.1.type = veth\n"
+		  "lxc.net.1.link = %s\n"
+		  "lxc.net.1.veth.pair = %s\n"
+		  "lxc.net.1.name = " ROUTER_GUEST_IF "\n"
+		  "lxc.net.1.hwaddr = %s\n"
+		  "lxc.net.1.mtu = %u\n",
+		  c->guest_bridge, f->veth_guest, m1, f->mtu);
+	sb_printf(&net,
+		  "lxc.net.2.type = veth\n"
+		  "lxc.net.2.link = %s\n"
+		  "lxc.net.2.veth.pair = %s\n"
+		  "lxc.net.2.name = " ROUTER_HOST_IF "\n"
+		  "lxc.net.2.hwaddr = %s\n"
+		  "lxc.net.2.mtu = %u",
+		  c->host_bridge, f->veth_host, m2, f->mtu);
+	r = sb_finish(&net, &nets);
+	if (r < 0)
+		return r;
+	const struct tmpl_var vars[] = {
+		{"ROUTER", c->router},
+		{"ROOTFS", f->rootfs},
+		{"INIT", f->init},
+		/* What the router needs, nothing more (see docs/architecture.md). */
+		{"CAPS", "net_admin net_raw net_bind_service setuid setgid setpcap kill chown "
+			 "dac_override fowner"},
+		{"NET", nets},
+	};
+	return tmpl_render(tmpl_lxc_conf_in, vars, ARRAY_SIZE(vars), ret);
+}
+
+int render_inittab(const struct conf *c, char **ret)
+{
+	struct sbuf b = {0};
+	_cleanup_free_ char *respawn = NULL;
+	int r;
+
+	sb_printf(&b, "::respawn:" DNSMASQ_PATH " --keep-in-foreground "
+		      "--conf-file=/etc/lxtg/dnsmasq.conf --log-facility=-\n");
+	if (c->ipv6)
+		sb_printf(&b, "::respawn:" RADVD_PATH " --nodaemon --config=/etc/lxtg/radvd.conf "
+			      "--pidfile=/run/radvd.pid --logmethod=stderr\n");
+	if (c->attach == ATTACH_MACVLAN)
+		sb_printf(&b, "::respawn:" BUSYBOX_PATH " udhcpc -f -i " ROUTER_UPLINK_IF
+			      " -s /etc/lxtg/udhcpc.script -x hostname:%s\n",
+			  c->router);
+	r = sb_finish(&b, &respawn);
+	if (r < 0)
+		return r;
+	const struct tmpl_var vars[] = {{"RESPAWN", respawn}};
+
+	return tmpl_render(tmpl_inittab_in, vars, ARRAY_SIZE(vars), ret);
+}
+
+int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
+{
+	char start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN];
+	char r4[INET_ADDRSTRLEN], r6[INET6_ADDRSTRLEN], lease[32], mtus[16], r6rec[64];
+	struct in6_addr a6;
+	struct sbuf up = {0};
+	_cleanup_free_ char *upstream = NULL;
+	int r;
+
+	ntop4(c->dhcp_start, start);
+	ntop4(c->dhcp_end, end);
+	ntop4(ip4_n(c->guest_subnet.plen ? ~0u << (32 - c->guest_subnet.plen) : 0), mask);
+	ntop4(conf_router_ip4(c), r4);
+	conf_router_ip6(c, &a6);
+	ntop6(&a6, r6);
+	if (c->ipv6)
+		snprintf(r6rec, sizeof(r6rec), ",%s", r6);
+	else
+		r6rec[0] = '\0';
+	if (c->lease_time)
+		snprintf(lease, sizeof(lease), "%us", c->lease_time);
+	else
+		snprintf(lease, sizeof(lease), "infinite");
+	snprintf(mtus, sizeof(mtus), "%u", mtu);
+	if (c->upstream_auto) {
+		/* The router's DHCP client writes what the LAN announced. */
+		sb_printf(&up, "resolv-file=/lxtg/run/resolv.conf");
+	} else {
+		sb_printf(&up, "no-resolv");
+		for (unsigned i = 0; i < c->n_upstream; i++) {
+			char a[INET6_ADDRSTRLEN];
+
+			inet_ntop(c->upstream[i].family, &c->upstream[i].v6, a, sizeof(a));
+			sb_printf(&up, "\nserver=%s", a);
+		}
+	}
+	r = sb_finish(&up, &upstream);
+	if (r < 0)
+		return r;
+	const struct tmpl_var vars[] = {
+		{"GUEST_IF", ROUTER_GUEST_IF}, {"HOST_IF", ROUTER_HOST_IF},
+		{"DOMAIN", c->domain},         {"DHCP_START", start},
+		{"DHCP_END", end},             {"NETMASK", mask},
+		{"LEASE", lease},              {"ROUTER4", r4},
+		{"MTU", mtus},                 {"ROUTER", c->router},
+		{"ROUTER6_REC", r6rec},        {"UPSTREAM", upstream},
+	};
+	return tmpl_render(tmpl_dnsmasq_conf_in, vars, ARRAY_SIZE(vars), ret);
+}
+
+int render_radvd(const struct conf *c, uint32_t mtu, char **ret)
+{
+	char prefix[INET6_ADDRSTRLEN + 4], p[INET6_ADDRSTRLEN], r6[INET6_ADDRSTRLEN], mtus[16];
+	struct in6_addr a6;
+
+	ntop6(&c->guest_prefix.addr, p);
+	snprintf(prefix, sizeof(prefix), "%s/%u", p, c->guest_prefix.plen);
+	conf_router_ip6(c, &a6);
+	ntop6(&a6, r6);
+	snprintf(mtus, sizeof(mtus), "%u", mtu);
+	const struct tmpl_var vars[] = {
+		{"GUEST_IF", ROUTER_GUEST_IF}, {"MTU", mtus},         {"PREFIX", prefix},
+		{"ROUTER6", r6},               {"DOMAIN", c->domain},
+	};
+	return tmpl_render(tmpl_radvd_conf_in, vars, ARRAY_SIZE(vars), ret);
+}
+
+int render_ruleset_defines(const struct conf *c, char **ret)
+{
+	char g4[INET_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
+	struct sbuf b = {0};
+
+	ntop4(c->guest_subnet.addr, g4);
+	ntop6(&c->guest_prefix.addr, g6);
+	sb_printf(&b,
+		  "define UPLINK_IF = \"" ROUTER_UPLINK_IF "\"\n"
+		  "define GUEST_IF = \"" ROUTER_GUEST_IF "\"\n"
+		  "define HOST_IF = \"" ROUTER_HOST_IF "\"\n"
+		  "define GUEST_NET4 = %s/%u\n"
+		  "define GUEST_NET6 = %s/%u\n",
+		  g4, c->guest_subnet.plen, g6, c->guest_prefix.plen);
+	return sb_finish(&b, ret);
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
+{
+	_cleanup_free_ char *defines = NULL;
+	struct sbuf b = {0};
+	int r;
+
+	r = render_ruleset_defines(c, &defines);
+	if (r < 0)
+		return r;
+	/* Create-then-delete makes the replacement one transaction whether or not
+	 * the table exists: traffic never sees a half-loaded ruleset. */
+	sb_printf(&b, "table inet lxctogo {}\ndelete table inet lxctogo\n%s%s", defines,
+		  tmpl_lxctogo_nft);
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		const struct guest *g = &reg->guests[i];
+		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+
+		sb_printf(&b, "add element inet lxctogo guest4 { %s }\n", ntop4(g->ip4, a4));
+		if (g->has_ip6 && c->ipv6)
+			sb_printf(&b, "add element inet lxctogo guest6 { %s }\n", ntop6(&g->ip6, a6));
+	}
+	for (size_t i = 0; i < reg->n_ports; i++) {
+		const struct port_fwd *p = &reg->ports[i];
+		const struct guest *g = registry_find(reg, p->guest);
+		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+
+		if (!g)
+			continue;
+		sb_printf(&b, "add element inet lxctogo fwd4 { %s . %u : %s . %u }\n",
+			  proto_name(p->proto), p->host_port, ntop4(g->ip4, a4), p->guest_port);
+		if (g->has_ip6 && c->ipv6)
+			sb_printf(&b, "add element inet lxctogo fwd6 { %s . %u : %s . %u }\n",
+				  proto_name(p->proto), p->host_port, ntop6(&g->ip6, a6),
+				  p->guest_port);
+	}
+	if (c->mode == MODE_SERVER && c->inbound == INBOUND_OPEN)
+		sb_printf(&b, "add element inet lxctogo inbound_open { \"" ROUTER_UPLINK_IF "\" }\n");
+	return sb_finish(&b, ret);
+}
+
+int render_guest_hosts(const struct conf *c, const struct guest *g, char **ret)
+{
+	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	struct sbuf b = {0};
+
+	sb_printf(&b, "%s %s.%s %s\n", ntop4(g->ip4, a4), g->name, c->domain, g->name);
+	if (g->has_ip6 && c->ipv6)
+		sb_printf(&b, "%s %s.%s %s\n", ntop6(&g->ip6, a6), g->name, c->domain, g->name);
+	return sb_finish(&b, ret);
+}
+
+int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret)
+{
+	char a4[INET_ADDRSTRLEN], mac[MAC_STRLEN];
+	struct sbuf b = {0};
+
+	(void)c;
+	sb_printf(&b, "%s,%s,%s\n", mac_format(g->mac, mac), ntop4(g->ip4, a4), g->name);
+	return sb_finish(&b, ret);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Renderers for every generated file: router LXC config and inittab, dnsmasq
+ * and radvd configs, the nftables script, and the per-guest dnsmasq files.
+ * Pure functions of the model, so they are unit-tested against golden files
+ * and checked by the real tools' check modes.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "state.h"
+
+#define ROUTER_GUEST_IF "eth1"
+#define ROUTER_HOST_IF "eth2"
+#define ROUTER_UPLINK_IF "eth0"
+
+/* Facts known only at run time, resolved by the router module. */
+struct router_facts {
+	uint32_t mtu;
+	const char *rootfs;
+	const char *uplink;     /* link the macvlan hangs off */
+	const char *init;       /* this binary, bind-mounted as the router's PID 1 */
+	uint8_t mac_uplink[6], mac_guest[6], mac_host[6];
+	char veth_guest[IFNAMSIZ], veth_host[IFNAMSIZ]; /* host-side veth names */
+};
+
+/* Stable locally-administered unicast MAC from a seed string. */
+void render_mac(const char *seed, uint8_t ret[6]);
+/* Host-side veth name for a link of the router or a guest: "<base>-<suffix>", <= 15 chars. */
+int render_veth_name(const char *base, const char *suffix, char ret[IFNAMSIZ]);
+
+int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **ret);
+int render_inittab(const struct conf *c, char **ret);
+int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret);
+int render_radvd(const struct conf *c, uint32_t mtu, char **ret);
+/* The whole router ruleset as one nft script: replace our table, then fill its sets. */
+int render_ruleset(const struct conf *c, const struct registry *reg, char **ret);
+/* Just the `define`s for ruleset/lxctogo.nft. */
+int render_ruleset_defines(const struct conf *c, char **ret);
+/* hostsdir file: "IPV4 NAME.DOMAIN NAME" (+ IPv6 line). */
+int render_guest_hosts(const struct conf *c, const struct guest *g, char **ret);
+/* dhcp-hostsdir file: "MAC,IPV4,NAME". */
+int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret);
