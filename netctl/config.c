@@ -1,0 +1,1179 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Config text -> model. The whole file is read before anything is judged, and
+ * every problem is collected, so one run of `lxctogo-net check` shows all of
+ * them (like rad(8)) instead of one per edit-and-retry cycle.
+ *
+ * One table drives parsing, defaults and printing. A key added to it is
+ * therefore parsed, defaulted and printed by construction, which is what keeps
+ * conf_print() -> conf_parse_buffer() an exact round trip.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+enum section {
+	SEC_NETWORK,
+	SEC_IPV4,
+	SEC_IPV6,
+	SEC_DNS,
+	SEC_SERVER,
+	N_SECTIONS,
+	SEC_NONE, /* before the first header */
+	SEC_SKIP, /* inside a bad or unknown section: its error is already reported */
+};
+
+static const char *const section_names[N_SECTIONS] = {
+	[SEC_NETWORK] = "network", [SEC_IPV4] = "ipv4", [SEC_IPV6] = "ipv6",
+	[SEC_DNS] = "dns",	   [SEC_SERVER] = "server",
+};
+
+enum key {
+	K_MODE,
+	K_UPLINK,
+	K_ATTACH,
+	K_GUEST_BRIDGE,
+	K_HOST_BRIDGE,
+	K_MTU,
+	K_ROUTER,
+	K_GUEST_SUBNET,
+	K_DHCP_RANGE,
+	K_HOST_SUBNET,
+	K_LEASE_TIME,
+	K_IPV6_ENABLE,
+	K_GUEST_PREFIX,
+	K_HOST_PREFIX,
+	K_DOMAIN,
+	K_UPSTREAM,
+	K_IPV4_POOL,
+	K_IPV6_PREFIX,
+	K_INBOUND,
+	N_KEYS,
+};
+
+#define WHY_MAX 200
+
+/* Parse @v into @c; on failure write the reason (without the key) into why[WHY_MAX]. */
+typedef int (*parse_fn)(struct conf *c, const char *v, char *why);
+/* Write the canonical text of the value into buf[CONF_MAX_LINE + 1]. */
+typedef void (*format_fn)(const struct conf *c, char *buf);
+
+struct key_def {
+	enum section section;
+	const char *name;
+	const char *def; /* the default, as text: INTERFACE.md is the source */
+	parse_fn parse;
+	format_fn format;
+};
+
+/*
+ * User text quoted in a message: control bytes escaped and long values cut, so
+ * a hostile config cannot smuggle terminal escapes or crowd out the message.
+ */
+struct quoted {
+	char s[72];
+};
+
+static struct quoted quote(const char *v)
+{
+	struct quoted q;
+	size_t o = 0;
+
+	for (; *v; v++) {
+		unsigned char ch = (unsigned char)*v;
+
+		if (o + 5 >= sizeof(q.s) - 4) {
+			memcpy(q.s + o, "...", 4);
+			return q;
+		}
+		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+			o += (size_t)snprintf(q.s + o, sizeof(q.s) - o, "\\x%02x", ch);
+		else
+			q.s[o++] = (char)ch;
+	}
+	q.s[o] = '\0';
+	return q;
+}
+
+static void why_set(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why_set(char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, WHY_MAX, fmt, ap);
+	va_end(ap);
+}
+
+static int bad_value(char *why, const char *v, const char *expected)
+{
+	why_set(why, "invalid value '%s' (expected %s)", quote(v).s, expected);
+	return -EINVAL;
+}
+
+/* ---- [network] ---- */
+
+static int parse_mode(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "desktop"))
+		c->mode = MODE_DESKTOP;
+	else if (streq(v, "server"))
+		c->mode = MODE_SERVER;
+	else
+		return bad_value(why, v, "desktop or server");
+	return 0;
+}
+
+static void format_mode(const struct conf *c, char *buf)
+{
+	switch (c->mode) {
+	case MODE_DESKTOP:
+		strcpy(buf, "desktop");
+		return;
+	case MODE_SERVER:
+		strcpy(buf, "server");
+		return;
+	}
+	strcpy(buf, "?");
+}
+
+static int parse_attach(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "macvlan"))
+		c->attach = ATTACH_MACVLAN;
+	else if (streq(v, "routed"))
+		c->attach = ATTACH_ROUTED;
+	else
+		return bad_value(why, v, "macvlan or routed");
+	return 0;
+}
+
+static void format_attach(const struct conf *c, char *buf)
+{
+	switch (c->attach) {
+	case ATTACH_MACVLAN:
+		strcpy(buf, "macvlan");
+		return;
+	case ATTACH_ROUTED:
+		strcpy(buf, "routed");
+		return;
+	}
+	strcpy(buf, "?");
+}
+
+static int parse_ifname(char dst[IFNAMSIZ], const char *v, char *why)
+{
+	if (!valid_ifname(v)) {
+		why_set(why, "invalid interface name '%s' (1 to %d of A-Z a-z 0-9 _ . -)",
+			quote(v).s, IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	strcpy(dst, v);
+	return 0;
+}
+
+static int parse_uplink(struct conf *c, const char *v, char *why)
+{
+	return parse_ifname(c->uplink, v, why);
+}
+
+static void format_uplink(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->uplink);
+}
+
+static int parse_guest_bridge(struct conf *c, const char *v, char *why)
+{
+	return parse_ifname(c->guest_bridge, v, why);
+}
+
+static void format_guest_bridge(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->guest_bridge);
+}
+
+static int parse_host_bridge(struct conf *c, const char *v, char *why)
+{
+	return parse_ifname(c->host_bridge, v, why);
+}
+
+static void format_host_bridge(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->host_bridge);
+}
+
+static int parse_mtu(struct conf *c, const char *v, char *why)
+{
+	unsigned n = 0;
+
+	if (streq(v, "auto")) {
+		c->mtu = 0;
+		return 0;
+	}
+	/* IPv4's minimum and a common jumbo frame limit; no leading zeros, no sign. */
+	if (v[0] < '1' || v[0] > '9' || strlen(v) > 4)
+		return bad_value(why, v, "auto or 576 to 9000");
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return bad_value(why, v, "auto or 576 to 9000");
+		n = n * 10 + (unsigned)(*p - '0');
+	}
+	if (n < 576 || n > 9000)
+		return bad_value(why, v, "auto or 576 to 9000");
+	c->mtu = n;
+	return 0;
+}
+
+static void format_mtu(const struct conf *c, char *buf)
+{
+	if (c->mtu == 0)
+		strcpy(buf, "auto");
+	else
+		snprintf(buf, CONF_MAX_LINE + 1, "%u", c->mtu);
+}
+
+static int parse_router(struct conf *c, const char *v, char *why)
+{
+	if (!valid_name(v)) {
+		why_set(why, "invalid container name '%s' (1 to 63 of a-z 0-9 -, not all digits)",
+			quote(v).s);
+		return -EINVAL;
+	}
+	strcpy(c->router, v);
+	return 0;
+}
+
+static void format_router(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->router);
+}
+
+/* ---- [ipv4] ---- */
+
+static bool ip4_unicast(uint32_t a)
+{
+	/* 0/8 "this network", 127/8 loopback, 224/4 multicast and 240/4 reserved */
+	uint32_t top = a >> 24;
+
+	return top != 0 && top != 127 && top < 224;
+}
+
+/* "A.B.C.D/N" that failed to parse: would it parse with the host bits cleared? */
+static bool ip4_host_bits_set(const char *v)
+{
+	const char *slash = strchr(v, '/');
+	char addr[INET_ADDRSTRLEN], net[32];
+	struct in_addr a;
+	struct ip4_net n;
+
+	if (!slash || (size_t)(slash - v) >= sizeof(addr) || strlen(slash) > 8)
+		return false;
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = '\0';
+	snprintf(net, sizeof(net), "0.0.0.0%s", slash);
+	return addr_parse_ip4(addr, &a) == 0 && addr_parse_ip4_net(net, &n) == 0;
+}
+
+static int parse_subnet(struct ip4_net *dst, const char *v, char *why)
+{
+	struct ip4_net n;
+
+	if (addr_parse_ip4_net(v, &n) < 0) {
+		why_set(why, "invalid CIDR '%s'%s", quote(v).s,
+			ip4_host_bits_set(v) ? " (host bits set)" : "");
+		return -EINVAL;
+	}
+	/* /30 is the smallest net with both a router and a host address besides
+	 * network and broadcast; below /8 is not a LAN. */
+	if (n.plen < 8 || n.plen > 30) {
+		why_set(why, "prefix length must be /8 to /30, not /%u", n.plen);
+		return -EINVAL;
+	}
+	if (!ip4_unicast(ip4_h(n.addr))) {
+		why_set(why, "'%s' is not a unicast range", quote(v).s);
+		return -EINVAL;
+	}
+	*dst = n;
+	return 0;
+}
+
+static void format_ip4_net(const struct ip4_net *n, char *buf)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &n->addr, a, sizeof(a));
+	snprintf(buf, CONF_MAX_LINE + 1, "%s/%u", a, n->plen);
+}
+
+static int parse_guest_subnet(struct conf *c, const char *v, char *why)
+{
+	return parse_subnet(&c->guest_subnet, v, why);
+}
+
+static void format_guest_subnet(const struct conf *c, char *buf)
+{
+	format_ip4_net(&c->guest_subnet, buf);
+}
+
+static int parse_host_subnet(struct conf *c, const char *v, char *why)
+{
+	return parse_subnet(&c->host_subnet, v, why);
+}
+
+static void format_host_subnet(const struct conf *c, char *buf)
+{
+	format_ip4_net(&c->host_subnet, buf);
+}
+
+static int parse_range(struct in_addr *ret_start, struct in_addr *ret_end, const char *v, char *why)
+{
+	const char *dash = strchr(v, '-');
+	char start[INET_ADDRSTRLEN];
+	struct in_addr a, b;
+
+	if (addr_parse_ip4_range(v, ret_start, ret_end) == 0)
+		return 0;
+	if (dash && (size_t)(dash - v) < sizeof(start)) {
+		memcpy(start, v, (size_t)(dash - v));
+		start[dash - v] = '\0';
+		if (addr_parse_ip4(start, &a) == 0 && addr_parse_ip4(dash + 1, &b) == 0 &&
+		    ip4_h(a) > ip4_h(b)) {
+			why_set(why, "invalid range '%s' (start after end)", quote(v).s);
+			return -EINVAL;
+		}
+	}
+	why_set(why, "invalid range '%s' (expected A.B.C.D-E.F.G.H)", quote(v).s);
+	return -EINVAL;
+}
+
+static void format_range(struct in_addr start, struct in_addr end, char *buf)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &start, a, sizeof(a));
+	inet_ntop(AF_INET, &end, b, sizeof(b));
+	snprintf(buf, CONF_MAX_LINE + 1, "%s-%s", a, b);
+}
+
+static int parse_dhcp_range(struct conf *c, const char *v, char *why)
+{
+	return parse_range(&c->dhcp_start, &c->dhcp_end, v, why);
+}
+
+static void format_dhcp_range(const struct conf *c, char *buf)
+{
+	format_range(c->dhcp_start, c->dhcp_end, buf);
+}
+
+static int parse_lease_time(struct conf *c, const char *v, char *why)
+{
+	if (parse_duration(v, &c->lease_time) < 0)
+		return bad_value(why, v, "120s to 365d, or infinite");
+	return 0;
+}
+
+static void format_lease_time(const struct conf *c, char *buf)
+{
+	uint32_t t = c->lease_time;
+
+	if (t == 0)
+		strcpy(buf, "infinite");
+	else if (t % 86400 == 0)
+		snprintf(buf, CONF_MAX_LINE + 1, "%ud", t / 86400);
+	else if (t % 3600 == 0)
+		snprintf(buf, CONF_MAX_LINE + 1, "%uh", t / 3600);
+	else if (t % 60 == 0)
+		snprintf(buf, CONF_MAX_LINE + 1, "%um", t / 60);
+	else
+		snprintf(buf, CONF_MAX_LINE + 1, "%us", t);
+}
+
+/* ---- [ipv6] ---- */
+
+static int parse_enable(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "yes"))
+		c->ipv6 = true;
+	else if (streq(v, "no"))
+		c->ipv6 = false;
+	else
+		return bad_value(why, v, "yes or no");
+	return 0;
+}
+
+static void format_enable(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->ipv6 ? "yes" : "no");
+}
+
+static bool ip6_unicast_prefix(const struct in6_addr *a)
+{
+	/* ::/8 (unspecified, loopback, mapped), fe80::/10 link-local, ff00::/8 multicast */
+	return a->s6_addr[0] != 0 && a->s6_addr[0] != 0xff &&
+	       !(a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80);
+}
+
+static bool ip6_host_bits_set(const char *v)
+{
+	const char *slash = strchr(v, '/');
+	char addr[INET6_ADDRSTRLEN], net[32];
+	struct in6_addr a;
+	struct ip6_net n;
+
+	if (!slash || (size_t)(slash - v) >= sizeof(addr) || strlen(slash) > 8)
+		return false;
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = '\0';
+	snprintf(net, sizeof(net), "::%s", slash);
+	return addr_parse_ip6(addr, &a) == 0 && addr_parse_ip6_net(net, &n) == 0;
+}
+
+/* Every IPv6 network here carries SLAAC, which needs exactly a /64. */
+static int parse_prefix64(struct ip6_net *dst, const char *v, char *why)
+{
+	struct ip6_net n;
+
+	if (addr_parse_ip6_net(v, &n) < 0) {
+		why_set(why, "invalid prefix '%s'%s", quote(v).s,
+			ip6_host_bits_set(v) ? " (host bits set)" : "");
+		return -EINVAL;
+	}
+	if (n.plen != 64) {
+		why_set(why, "prefix length must be /64, not /%u", n.plen);
+		return -EINVAL;
+	}
+	if (!ip6_unicast_prefix(&n.addr)) {
+		why_set(why, "'%s' is not a global or unique-local prefix", quote(v).s);
+		return -EINVAL;
+	}
+	*dst = n;
+	return 0;
+}
+
+static void format_ip6_net(const struct ip6_net *n, char *buf)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, &n->addr, a, sizeof(a));
+	snprintf(buf, CONF_MAX_LINE + 1, "%s/%u", a, n->plen);
+}
+
+static int parse_guest_prefix(struct conf *c, const char *v, char *why)
+{
+	return parse_prefix64(&c->guest_prefix, v, why);
+}
+
+static void format_guest_prefix(const struct conf *c, char *buf)
+{
+	format_ip6_net(&c->guest_prefix, buf);
+}
+
+static int parse_host_prefix(struct conf *c, const char *v, char *why)
+{
+	return parse_prefix64(&c->host_prefix, v, why);
+}
+
+static void format_host_prefix(const struct conf *c, char *buf)
+{
+	format_ip6_net(&c->host_prefix, buf);
+}
+
+/* ---- [dns] ---- */
+
+static int parse_domain(struct conf *c, const char *v, char *why)
+{
+	if (!valid_domain(v)) {
+		why_set(why, "invalid domain '%s' (labels of a-z 0-9 -, at most 253 characters)",
+			quote(v).s);
+		return -EINVAL;
+	}
+	strcpy(c->domain, v);
+	return 0;
+}
+
+static void format_domain(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->domain);
+}
+
+static bool usable_server(const struct dns_server *s)
+{
+	if (s->family == AF_INET)
+		return ip4_unicast(ip4_h(s->v4));
+	/* A link-local server would need an interface, which a bare address lacks. */
+	return !IN6_IS_ADDR_UNSPECIFIED(&s->v6) && !IN6_IS_ADDR_LOOPBACK(&s->v6) &&
+	       !IN6_IS_ADDR_MULTICAST(&s->v6) && !IN6_IS_ADDR_LINKLOCAL(&s->v6);
+}
+
+static int parse_server_addr(struct dns_server *ret, const char *tok, char *why)
+{
+	struct dns_server s;
+
+	memset(&s, 0, sizeof(s));
+	if (addr_parse_ip4(tok, &s.v4) == 0) {
+		s.family = AF_INET;
+	} else if (addr_parse_ip6(tok, &s.v6) == 0) {
+		s.family = AF_INET6;
+	} else {
+		why_set(why, "invalid address '%s'", quote(tok).s);
+		return -EINVAL;
+	}
+	if (!usable_server(&s)) {
+		why_set(why, "'%s' is not a usable upstream server address", quote(tok).s);
+		return -EINVAL;
+	}
+	*ret = s;
+	return 0;
+}
+
+static int empty_entry(char *why, const char *v)
+{
+	why_set(why, "empty entry in list '%s'", quote(v).s);
+	return -EINVAL;
+}
+
+static int parse_upstream(struct conf *c, const char *v, char *why)
+{
+	struct dns_server list[CONF_MAX_UPSTREAM];
+	char buf[CONF_MAX_LINE + 1];
+	unsigned n = 0;
+	char *p = buf;
+
+	if (streq(v, "auto")) {
+		c->upstream_auto = true;
+		c->n_upstream = 0;
+		memset(c->upstream, 0, sizeof(c->upstream));
+		return 0;
+	}
+	if (strscpy(buf, sizeof(buf), v) < 0) {
+		why_set(why, "value too long");
+		return -EINVAL;
+	}
+	memset(list, 0, sizeof(list));
+	/* Separators are blanks and at most one comma: "a, b", "a,b" and "a b" are
+	 * lists, "a,,b" and a trailing comma are a typo we point out. */
+	for (;;) {
+		size_t len = strcspn(p, ", \t");
+		unsigned commas = 0;
+		char *tok = p;
+
+		if (len == 0)
+			return empty_entry(why, v);
+		for (p += len; *p == ',' || *p == ' ' || *p == '\t'; p++) {
+			if (*p == ',')
+				commas++;
+			*p = '\0';
+		}
+		if (n == CONF_MAX_UPSTREAM) {
+			why_set(why, "too many addresses (at most %d)", CONF_MAX_UPSTREAM);
+			return -EINVAL;
+		}
+		if (parse_server_addr(&list[n++], tok, why) < 0)
+			return -EINVAL;
+		if (commas > 1 || (commas == 1 && !*p))
+			return empty_entry(why, v);
+		if (!*p)
+			break;
+	}
+	c->upstream_auto = false;
+	c->n_upstream = n;
+	memcpy(c->upstream, list, sizeof(list));
+	return 0;
+}
+
+static void format_upstream(const struct conf *c, char *buf)
+{
+	size_t o = 0;
+
+	if (c->upstream_auto) {
+		strcpy(buf, "auto");
+		return;
+	}
+	buf[0] = '\0';
+	for (unsigned i = 0; i < c->n_upstream && i < CONF_MAX_UPSTREAM; i++) {
+		const struct dns_server *s = &c->upstream[i];
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(s->family, s->family == AF_INET ? (const void *)&s->v4 : &s->v6, a,
+			  sizeof(a));
+		o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, "%s%s", i ? ", " : "", a);
+	}
+}
+
+/* ---- [server] ---- */
+
+static int parse_ipv4_pool(struct conf *c, const char *v, char *why)
+{
+	return parse_range(&c->pool_start, &c->pool_end, v, why);
+}
+
+static void format_ipv4_pool(const struct conf *c, char *buf)
+{
+	format_range(c->pool_start, c->pool_end, buf);
+}
+
+static int parse_ipv6_prefix(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "auto")) {
+		c->server_prefix_auto = true;
+		memset(&c->server_prefix, 0, sizeof(c->server_prefix));
+		return 0;
+	}
+	if (parse_prefix64(&c->server_prefix, v, why) < 0)
+		return -EINVAL;
+	c->server_prefix_auto = false;
+	return 0;
+}
+
+static void format_ipv6_prefix(const struct conf *c, char *buf)
+{
+	if (c->server_prefix_auto)
+		strcpy(buf, "auto");
+	else
+		format_ip6_net(&c->server_prefix, buf);
+}
+
+static int parse_inbound(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "ports"))
+		c->inbound = INBOUND_PORTS;
+	else if (streq(v, "open"))
+		c->inbound = INBOUND_OPEN;
+	else
+		return bad_value(why, v, "ports or open");
+	return 0;
+}
+
+static void format_inbound(const struct conf *c, char *buf)
+{
+	switch (c->inbound) {
+	case INBOUND_PORTS:
+		strcpy(buf, "ports");
+		return;
+	case INBOUND_OPEN:
+		strcpy(buf, "open");
+		return;
+	}
+	strcpy(buf, "?");
+}
+
+/* The printing order: sections as documented, keys as in INTERFACE.md. */
+#define KEY(k, sec, name, def) [k] = { sec, #name, def, parse_##name, format_##name }
+static const struct key_def keys[N_KEYS] = {
+	KEY(K_MODE, SEC_NETWORK, mode, "desktop"),
+	KEY(K_UPLINK, SEC_NETWORK, uplink, "eth0"),
+	KEY(K_ATTACH, SEC_NETWORK, attach, "macvlan"),
+	KEY(K_GUEST_BRIDGE, SEC_NETWORK, guest_bridge, "lxtg1"),
+	KEY(K_HOST_BRIDGE, SEC_NETWORK, host_bridge, "lxtg0"),
+	KEY(K_MTU, SEC_NETWORK, mtu, "auto"),
+	KEY(K_ROUTER, SEC_NETWORK, router, "managed"),
+	KEY(K_GUEST_SUBNET, SEC_IPV4, guest_subnet, "192.168.254.0/24"),
+	KEY(K_DHCP_RANGE, SEC_IPV4, dhcp_range, "192.168.254.101-192.168.254.200"),
+	KEY(K_HOST_SUBNET, SEC_IPV4, host_subnet, "192.168.253.0/24"),
+	KEY(K_LEASE_TIME, SEC_IPV4, lease_time, "1h"),
+	KEY(K_IPV6_ENABLE, SEC_IPV6, enable, "yes"),
+	KEY(K_GUEST_PREFIX, SEC_IPV6, guest_prefix, "fd00:aaaa:254::/64"),
+	KEY(K_HOST_PREFIX, SEC_IPV6, host_prefix, "fd00:aaaa:253::/64"),
+	KEY(K_DOMAIN, SEC_DNS, domain, "lxtg.internal"),
+	KEY(K_UPSTREAM, SEC_DNS, upstream, "auto"),
+	KEY(K_IPV4_POOL, SEC_SERVER, ipv4_pool, "192.0.2.100-192.0.2.120"),
+	KEY(K_IPV6_PREFIX, SEC_SERVER, ipv6_prefix, "auto"),
+	KEY(K_INBOUND, SEC_SERVER, inbound, "ports"),
+};
+#undef KEY
+
+void conf_defaults(struct conf *c)
+{
+	char why[WHY_MAX];
+
+	memset(c, 0, sizeof(*c));
+	/* The table's defaults are checked by the unit test, so this cannot fail. */
+	for (unsigned k = 0; k < N_KEYS; k++)
+		(void)keys[k].parse(c, keys[k].def, why);
+}
+
+/* ---- the parser ---- */
+
+struct parser {
+	const char *name;
+	struct conf_errors *errs;
+	unsigned err_line[CONF_MAX_ERRORS]; /* for sorting the messages by line */
+	unsigned line[N_KEYS];		    /* where each key was set; 0 = default */
+	bool bad[N_KEYS];		    /* set, but refused: leave it out of cross-checks */
+	struct conf c;
+};
+
+static void perr(struct parser *p, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void perr(struct parser *p, unsigned line, const char *fmt, ...)
+{
+	struct conf_errors *e = p->errs;
+	char *m;
+	int o;
+	va_list ap;
+
+	if (e->n >= CONF_MAX_ERRORS) {
+		e->dropped++;
+		return;
+	}
+	m = e->msg[e->n];
+	if (line)
+		o = snprintf(m, sizeof(e->msg[0]), "%s:%u: ", p->name, line);
+	else
+		o = snprintf(m, sizeof(e->msg[0]), "%s: ", p->name);
+	if (o >= 0 && (size_t)o < sizeof(e->msg[0])) {
+		va_start(ap, fmt);
+		vsnprintf(m + o, sizeof(e->msg[0]) - (size_t)o, fmt, ap);
+		va_end(ap);
+	}
+	p->err_line[e->n++] = line;
+}
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (is_blank(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_blank(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int find_section(const char *name)
+{
+	for (int s = 0; s < N_SECTIONS; s++)
+		if (streq(section_names[s], name))
+			return s;
+	return -1;
+}
+
+static int find_key(enum section sec, const char *name)
+{
+	for (int k = 0; k < N_KEYS; k++)
+		if (keys[k].section == sec && streq(keys[k].name, name))
+			return k;
+	return -1;
+}
+
+static int find_key_anywhere(const char *name)
+{
+	for (int k = 0; k < N_KEYS; k++)
+		if (streq(keys[k].name, name))
+			return k;
+	return -1;
+}
+
+static void parse_assignment(struct parser *p, unsigned lineno, enum section sec, char *s, char *eq)
+{
+	char why[WHY_MAX];
+	char *key, *value;
+	int k;
+
+	*eq = '\0';
+	key = trim(s);
+	value = trim(eq + 1);
+	if (!*key) {
+		perr(p, lineno, "missing key before '='");
+		return;
+	}
+	if (sec == SEC_NONE) {
+		perr(p, lineno, "key '%s' outside of a section", quote(key).s);
+		return;
+	}
+	if (sec == SEC_SKIP)
+		return;
+	k = find_key(sec, key);
+	if (k < 0) {
+		int other = find_key_anywhere(key);
+
+		if (other >= 0)
+			perr(p, lineno, "unknown key '%s' in section [%s] (it belongs in [%s])",
+			     key, section_names[sec], section_names[keys[other].section]);
+		else
+			perr(p, lineno, "unknown key '%s' in section [%s]", quote(key).s,
+			     section_names[sec]);
+		return;
+	}
+	if (p->line[k]) {
+		perr(p, lineno, "duplicate key '%s' in section [%s] (first set on line %u)", key,
+		     section_names[sec], p->line[k]);
+		return;
+	}
+	p->line[k] = lineno;
+	if (!*value) {
+		perr(p, lineno, "%s: missing value", key);
+		p->bad[k] = true;
+		return;
+	}
+	if (keys[k].parse(&p->c, value, why) < 0) {
+		perr(p, lineno, "%s: %s", key, why);
+		p->bad[k] = true;
+	}
+}
+
+/* Returns the section that the following lines belong to. */
+static enum section parse_header(struct parser *p, unsigned lineno, char *s)
+{
+	size_t n = strlen(s);
+	char *name;
+	int sec;
+
+	if (n < 2 || s[n - 1] != ']') {
+		perr(p, lineno, "invalid section header '%s'", quote(s).s);
+		return SEC_SKIP;
+	}
+	s[n - 1] = '\0';
+	name = trim(s + 1);
+	sec = find_section(name);
+	if (sec < 0) {
+		perr(p, lineno, "unknown section [%s]", quote(name).s);
+		return SEC_SKIP;
+	}
+	return (enum section)sec;
+}
+
+static void parse_text(struct parser *p, const char *text, size_t len)
+{
+	enum section sec = SEC_NONE;
+	char buf[CONF_MAX_LINE + 1];
+	unsigned lineno = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
+		char *s, *eq;
+
+		pos += n + 1;
+		lineno++;
+		if (n > CONF_MAX_LINE) {
+			perr(p, lineno, "line too long (more than %d characters)", CONF_MAX_LINE);
+			continue;
+		}
+		if (memchr(line, '\0', n)) {
+			perr(p, lineno, "NUL byte in line");
+			continue;
+		}
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		s = trim(buf);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		/* Inline comments need a blank before them, so a value can never lose its
+		 * tail to a '#' that is part of it. */
+		for (char *c = s + 1; *c; c++)
+			if ((*c == '#' || *c == ';') && is_blank(c[-1])) {
+				*c = '\0';
+				s = trim(s);
+				break;
+			}
+		if (*s == '[') {
+			sec = parse_header(p, lineno, s);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			perr(p, lineno, "expected 'key = value' or '[section]', got '%s'",
+			     quote(s).s);
+			continue;
+		}
+		parse_assignment(p, lineno, sec, s, eq);
+	}
+}
+
+/* ---- verify: relations between keys ---- */
+
+static bool usable(const struct parser *p, enum key a, enum key b)
+{
+	return !p->bad[a] && !p->bad[b];
+}
+
+/* A conflict belongs to the key set last: that is the edit that broke it. */
+static unsigned blame(const struct parser *p, enum key a, enum key b)
+{
+	return p->line[a] > p->line[b] ? p->line[a] : p->line[b];
+}
+
+static void verify_names(struct parser *p)
+{
+	static const enum key ifs[] = {K_UPLINK, K_GUEST_BRIDGE, K_HOST_BRIDGE};
+	const struct conf *c = &p->c;
+	const char *val[] = {c->uplink, c->guest_bridge, c->host_bridge};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(ifs); i++)
+		for (unsigned j = i + 1; j < ARRAY_SIZE(ifs); j++)
+			if (usable(p, ifs[i], ifs[j]) && streq(val[i], val[j]))
+				perr(p, blame(p, ifs[i], ifs[j]), "%s and %s are both '%s'",
+				     keys[ifs[i]].name, keys[ifs[j]].name, val[i]);
+}
+
+static void verify_ipv4(struct parser *p)
+{
+	const struct conf *c = &p->c;
+	char g[CONF_MAX_LINE + 1], h[CONF_MAX_LINE + 1], r[CONF_MAX_LINE + 1];
+
+	format_ip4_net(&c->guest_subnet, g);
+	format_ip4_net(&c->host_subnet, h);
+
+	if (usable(p, K_GUEST_SUBNET, K_HOST_SUBNET) &&
+	    ip4_net_overlaps(&c->guest_subnet, &c->host_subnet))
+		perr(p, blame(p, K_GUEST_SUBNET, K_HOST_SUBNET),
+		     "guest_subnet %s overlaps host_subnet %s", g, h);
+
+	if (usable(p, K_DHCP_RANGE, K_GUEST_SUBNET)) {
+		uint32_t first = ip4_h(ip4_net_first_usable(&c->guest_subnet));
+		uint32_t last = ip4_h(ip4_net_last_usable(&c->guest_subnet));
+		unsigned line = blame(p, K_DHCP_RANGE, K_GUEST_SUBNET);
+		struct in_addr ra = ip4_n(last);
+		char router[INET_ADDRSTRLEN];
+
+		format_dhcp_range(c, r);
+		inet_ntop(AF_INET, &ra, router, sizeof(router));
+		if (ip4_h(c->dhcp_start) < first || ip4_h(c->dhcp_end) > last)
+			perr(p, line, "dhcp_range %s is not inside guest_subnet %s", r, g);
+		else if (ip4_h(c->dhcp_end) == last)
+			perr(p, line, "dhcp_range %s contains the router address %s", r, router);
+	}
+
+	/* Pool addresses are LAN addresses answered by proxy ARP; inside our own
+	 * subnets they would be routed to the wrong link. */
+	if (!p->bad[K_IPV4_POOL]) {
+		static const enum key nets[] = {K_GUEST_SUBNET, K_HOST_SUBNET};
+		const struct ip4_net *n[] = {&c->guest_subnet, &c->host_subnet};
+		uint32_t s = ip4_h(c->pool_start), e = ip4_h(c->pool_end);
+
+		format_ipv4_pool(c, r);
+		if (!ip4_unicast(s) || !ip4_unicast(e) || (s >> 24 < 127 && e >> 24 > 127))
+			perr(p, p->line[K_IPV4_POOL], "ipv4_pool: '%s' is not a unicast range", r);
+		for (unsigned i = 0; i < ARRAY_SIZE(nets); i++) {
+			uint32_t lo = ip4_h(n[i]->addr), hi = ip4_h(ip4_net_last_usable(n[i])) + 1;
+
+			if (usable(p, K_IPV4_POOL, nets[i]) && s <= hi && e >= lo)
+				perr(p, blame(p, K_IPV4_POOL, nets[i]),
+				     "ipv4_pool %s overlaps %s %s", r, keys[nets[i]].name,
+				     i ? h : g);
+		}
+	}
+}
+
+static void verify_ipv6(struct parser *p)
+{
+	static const enum key pfx[] = {K_GUEST_PREFIX, K_HOST_PREFIX, K_IPV6_PREFIX};
+	const struct conf *c = &p->c;
+	const struct ip6_net *n[] = {&c->guest_prefix, &c->host_prefix, &c->server_prefix};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(pfx); i++)
+		for (unsigned j = i + 1; j < ARRAY_SIZE(pfx); j++) {
+			char a[CONF_MAX_LINE + 1], b[CONF_MAX_LINE + 1];
+
+			if (!usable(p, pfx[i], pfx[j]))
+				continue;
+			if (pfx[j] == K_IPV6_PREFIX && c->server_prefix_auto)
+				continue;
+			if (!ip6_net_overlaps(n[i], n[j]))
+				continue;
+			format_ip6_net(n[i], a);
+			format_ip6_net(n[j], b);
+			perr(p, blame(p, pfx[i], pfx[j]), "%s %s overlaps %s %s", keys[pfx[i]].name,
+			     a, keys[pfx[j]].name, b);
+		}
+}
+
+/* Stable, so messages of one line keep the order in which they were found. */
+static void sort_errors(struct parser *p)
+{
+	struct conf_errors *e = p->errs;
+
+	for (unsigned i = 1; i < e->n; i++) {
+		char msg[sizeof(e->msg[0])];
+		unsigned line = p->err_line[i], j = i;
+
+		memcpy(msg, e->msg[i], sizeof(msg));
+		for (; j > 0 && p->err_line[j - 1] > line; j--) {
+			memcpy(e->msg[j], e->msg[j - 1], sizeof(msg));
+			p->err_line[j] = p->err_line[j - 1];
+		}
+		memcpy(e->msg[j], msg, sizeof(msg));
+		p->err_line[j] = line;
+	}
+}
+
+int conf_parse_buffer(const char *name, const char *text, size_t len, struct conf *ret,
+		      struct conf_errors *errs)
+{
+	struct parser parser, *p = &parser;
+
+	memset(p, 0, sizeof(*p));
+	errs->n = 0;
+	errs->dropped = 0;
+	p->name = name ? name : "(config)";
+	p->errs = errs;
+	conf_defaults(&p->c);
+
+	if (len > CONF_MAX_SIZE) {
+		perr(p, 0, "file too large (more than %d bytes)", CONF_MAX_SIZE);
+		return -EINVAL;
+	}
+	parse_text(p, text, len);
+	verify_names(p);
+	verify_ipv4(p);
+	verify_ipv6(p);
+	sort_errors(p);
+	if (errs->n > 0 || errs->dropped > 0)
+		return -EINVAL;
+	*ret = p->c;
+	return 0;
+}
+
+/* A file-level problem: one message naming the file, no line. */
+static int load_error(struct conf_errors *errs, const char *path, int r, const char *why)
+{
+	snprintf(errs->msg[0], sizeof(errs->msg[0]), "%s: %s", path, why ? why : strerror(-r));
+	errs->n = 1;
+	errs->dropped = 0;
+	return r;
+}
+
+int conf_load(const char *path, bool must_exist, struct conf *ret, struct conf_errors *errs)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0;
+
+	errs->n = 0;
+	errs->dropped = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist) {
+			conf_defaults(ret);
+			return 0;
+		}
+		return load_error(errs, path, -errno, NULL);
+	}
+	/* One byte past the limit tells "exactly 64 KiB" from "more". */
+	buf = malloc(CONF_MAX_SIZE + 1);
+	if (!buf)
+		return load_error(errs, path, -ENOMEM, NULL);
+	while (len <= CONF_MAX_SIZE) {
+		ssize_t n = read(fd, buf + len, CONF_MAX_SIZE + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return load_error(errs, path, -errno, NULL);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	_Static_assert(CONF_MAX_SIZE == 65536, "keep the message below in step");
+	if (len > CONF_MAX_SIZE)
+		return load_error(errs, path, -EFBIG, "file too large (more than 65536 bytes)");
+	return conf_parse_buffer(path, buf, len, ret, errs);
+}
+
+void conf_print(FILE *f, const struct conf *c)
+{
+	char buf[CONF_MAX_LINE + 1];
+
+	for (int s = 0; s < N_SECTIONS; s++) {
+		fprintf(f, "%s[%s]\n", s ? "\n" : "", section_names[s]);
+		for (int k = 0; k < N_KEYS; k++) {
+			if (keys[k].section != (enum section)s)
+				continue;
+			keys[k].format(c, buf);
+			fprintf(f, "%s = %s\n", keys[k].name, buf);
+		}
+	}
+}
+
+static bool ip4_net_eq(const struct ip4_net *a, const struct ip4_net *b)
+{
+	return a->addr.s_addr == b->addr.s_addr && a->plen == b->plen;
+}
+
+static bool ip6_net_eq(const struct ip6_net *a, const struct ip6_net *b)
+{
+	return memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0 && a->plen == b->plen;
+}
+
+static bool dns_server_eq(const struct dns_server *a, const struct dns_server *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return memcmp(&a->v6, &b->v6, sizeof(a->v6)) == 0;
+}
+
+bool conf_equal(const struct conf *a, const struct conf *b)
+{
+	if (a->mode != b->mode || !streq(a->uplink, b->uplink) || a->attach != b->attach ||
+	    !streq(a->guest_bridge, b->guest_bridge) || !streq(a->host_bridge, b->host_bridge) ||
+	    a->mtu != b->mtu || !streq(a->router, b->router))
+		return false;
+	if (!ip4_net_eq(&a->guest_subnet, &b->guest_subnet) ||
+	    a->dhcp_start.s_addr != b->dhcp_start.s_addr ||
+	    a->dhcp_end.s_addr != b->dhcp_end.s_addr ||
+	    !ip4_net_eq(&a->host_subnet, &b->host_subnet) || a->lease_time != b->lease_time)
+		return false;
+	if (a->ipv6 != b->ipv6 || !ip6_net_eq(&a->guest_prefix, &b->guest_prefix) ||
+	    !ip6_net_eq(&a->host_prefix, &b->host_prefix))
+		return false;
+	if (!streq(a->domain, b->domain) || a->upstream_auto != b->upstream_auto ||
+	    a->n_upstream != b->n_upstream)
+		return false;
+	for (unsigned i = 0; i < a->n_upstream && i < CONF_MAX_UPSTREAM; i++)
+		if (!dns_server_eq(&a->upstream[i], &b->upstream[i]))
+			return false;
+	if (a->pool_start.s_addr != b->pool_start.s_addr ||
+	    a->pool_end.s_addr != b->pool_end.s_addr ||
+	    a->server_prefix_auto != b->server_prefix_auto || a->inbound != b->inbound)
+		return false;
+	return a->server_prefix_auto || ip6_net_eq(&a->server_prefix, &b->server_prefix);
+}
+
+struct in_addr conf_router_ip4(const struct conf *c)
+{
+	return ip4_net_last_usable(&c->guest_subnet);
+}
+
+struct in_addr conf_hostlink_router_ip4(const struct conf *c)
+{
+	return ip4_net_last_usable(&c->host_subnet);
+}
+
+struct in_addr conf_hostlink_host_ip4(const struct conf *c)
+{
+	return ip4_net_from_top(&c->host_subnet, 1);
+}
+
+/* ::254 and ::253 read as decimal host numbers, matching the IPv4 .254/.253. */
+void conf_router_ip6(const struct conf *c, struct in6_addr *ret)
+{
+	ip6_net_host(&c->guest_prefix, 0x254, ret);
+}
+
+void conf_hostlink_router_ip6(const struct conf *c, struct in6_addr *ret)
+{
+	ip6_net_host(&c->host_prefix, 0x254, ret);
+}
+
+void conf_hostlink_host_ip6(const struct conf *c, struct in6_addr *ret)
+{
+	ip6_net_host(&c->host_prefix, 0x253, ret);
+}
