@@ -27,6 +27,13 @@ static const struct command commands[] = {
 	 "build and start the router; converge if already up"},
 	{"down", cmd_down, "", "stop the router, remove everything lxctogo-net made"},
 	{"status", cmd_status, "", "the router and every guest, one table (or JSON)"},
+	{"guest", cmd_guest, "add NAME [--ipv4 ADDR] [--mac MAC]",
+	 "attach an existing LXC container as a client"},
+	{"guest", cmd_guest, "del NAME", "detach it and remove its entries"},
+	{"guest", cmd_guest, "list", "guests with MAC, IPv4, IPv6, ports"},
+	{"port", cmd_port, "add GUEST [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]",
+	 "forward a router port to a guest"},
+	{"port", cmd_port, "del GUEST [ADDR:]HOSTPORT[/tcp|/udp]", "remove a forward"},
 	{"check", cmd_check, "", "preflight diagnostics and config validation"},
 	{"ruleset", cmd_ruleset, "", "print the nftables script that `up` loads into the router"},
 };
@@ -73,10 +80,10 @@ static void usage(FILE *f)
 		   "  -V, --version         print the version\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		char head[64];
+		char head[96];
 
 		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
-		fprintf(f, "  %-40s %s\n", head, commands[i].help);
+		fprintf(f, "  %-50s %s\n", head, commands[i].help);
 	}
 	fprintf(f, "\nExit status: 0 success, 1 operational failure, 2 bad usage or bad config.\n");
 }
@@ -90,7 +97,7 @@ static const struct command *find_command(const char *name)
 		if (streq(commands[i].name, name))
 			return &commands[i];
 		if (!strncmp(commands[i].name, name, strlen(name))) {
-			if (hit)
+			if (hit && hit->fn != commands[i].fn)
 				return NULL;
 			hit = &commands[i];
 		}

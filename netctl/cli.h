@@ -28,3 +28,5 @@ int cmd_up(const struct ctx *ctx, int argc, char **argv);
 int cmd_down(const struct ctx *ctx, int argc, char **argv);
 int cmd_status(const struct ctx *ctx, int argc, char **argv);
 int cmd_ruleset(const struct ctx *ctx, int argc, char **argv);
+int cmd_guest(const struct ctx *ctx, int argc, char **argv);
+int cmd_port(const struct ctx *ctx, int argc, char **argv);

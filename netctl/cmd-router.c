@@ -27,7 +27,7 @@ int cmd_up(const struct ctx *ctx, int argc, char **argv)
 	const char *uplink = NULL;
 	struct paths p;
 	struct conf c;
-	struct errmsg e = {""};
+	struct errmsg e = {0};
 	_cleanup_close_ int lock = -1;
 	int o, r;
 
@@ -89,7 +89,7 @@ int cmd_down(const struct ctx *ctx, int argc, char **argv)
 {
 	struct paths p;
 	struct conf c;
-	struct errmsg e = {""};
+	struct errmsg e = {0};
 	_cleanup_close_ int lock = -1;
 	int r;
 

@@ -5,11 +5,14 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct errmsg {
 	char msg[512];
+	bool usage; /* the user's input was wrong: exit status 2, not 1 */
 };
 
 /* Format the message and return r, so callers can `return fail(e, r, ...)`. */
@@ -25,4 +28,19 @@ static inline int fail(struct errmsg *e, int r, const char *fmt, ...)
 		va_end(ap);
 	}
 	return r;
+}
+
+/* A refusal caused by the user's input (bad name, taken address...): -EINVAL, exit 2. */
+static inline int bad(struct errmsg *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline int bad(struct errmsg *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		e->usage = true;
+	}
+	return -EINVAL;
 }

@@ -738,3 +738,31 @@ int nlk_link_set_master(struct nlk *n, const char *name, const char *master)
 	rtnl_link_put(cur);
 	return r;
 }
+
+int nlk_link_set_mac(struct nlk *n, const char *name, const uint8_t mac[6])
+{
+	struct rtnl_link *cur, *want;
+	struct nl_addr *a;
+	struct nl_msg *msg = NULL;
+	int r;
+
+	r = get_link(n, name, &cur);
+	if (r < 0)
+		return r;
+	want = rtnl_link_alloc();
+	a = nl_addr_build(AF_LLC, mac, 6);
+	if (!want || !a) {
+		r = -ENOMEM;
+		goto out;
+	}
+	rtnl_link_set_addr(want, a);
+	r = rtnl_link_build_change_request(cur, want, 0, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+out:
+	nlmsg_free(msg);
+	nl_addr_put(a);
+	if (want)
+		rtnl_link_put(want);
+	rtnl_link_put(cur);
+	return r;
+}

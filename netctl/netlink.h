@@ -71,3 +71,5 @@ int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower);
 int nlk_link_set_master(struct nlk *n, const char *name, const char *master);
 /* Master ifindex of a link (0 if none). */
 int nlk_link_master(struct nlk *n, const char *name);
+/* Set a link's MAC address. */
+int nlk_link_set_mac(struct nlk *n, const char *name, const uint8_t mac[6]);

@@ -4,6 +4,7 @@
 
 #include "autoconfig.h"
 
+#include "elems.h"
 #include "render.h"
 #include "templates.h"
 #include "tmpl.h"
@@ -253,9 +254,34 @@ int render_ruleset_defines(const struct conf *c, char **ret)
 	return sb_finish(&b, ret);
 }
 
-static const char *proto_name(uint8_t proto)
+/* Append the elements of every guest and port forward that live in @table. */
+static int render_elems(const struct conf *c, const struct registry *reg, enum elem_table table,
+			struct sbuf *b)
 {
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
+	struct elem_desc e[ELEMS_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < reg->n_guests && r == 0; i++) {
+		size_t n = elems_guest(c, &reg->guests[i], e);
+
+		for (size_t j = 0; j < n && r == 0; j++)
+			if (e[j].table == table)
+				r = elem_text(&e[j], &text, &len);
+	}
+	for (size_t i = 0; i < reg->n_ports && r == 0; i++) {
+		const struct guest *g = registry_find(reg, reg->ports[i].guest);
+		size_t n = g ? elems_port(c, g, &reg->ports[i], e) : 0;
+
+		for (size_t j = 0; j < n && r == 0; j++)
+			if (e[j].table == table)
+				r = elem_text(&e[j], &text, &len);
+	}
+	if (r == 0 && text)
+		sb_printf(b, "%s", text);
+	free(text);
+	return r;
 }
 
 int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
@@ -271,30 +297,25 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 	 * the table exists: traffic never sees a half-loaded ruleset. */
 	sb_printf(&b, "table inet lxctogo {}\ndelete table inet lxctogo\n%s%s", defines,
 		  tmpl_lxctogo_nft);
-	for (size_t i = 0; i < reg->n_guests; i++) {
-		const struct guest *g = &reg->guests[i];
-		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
-
-		sb_printf(&b, "add element inet lxctogo guest4 { %s }\n", ntop4(g->ip4, a4));
-		if (g->has_ip6 && c->ipv6)
-			sb_printf(&b, "add element inet lxctogo guest6 { %s }\n", ntop6(&g->ip6, a6));
-	}
-	for (size_t i = 0; i < reg->n_ports; i++) {
-		const struct port_fwd *p = &reg->ports[i];
-		const struct guest *g = registry_find(reg, p->guest);
-		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
-
-		if (!g)
-			continue;
-		sb_printf(&b, "add element inet lxctogo fwd4 { %s . %u : %s . %u }\n",
-			  proto_name(p->proto), p->host_port, ntop4(g->ip4, a4), p->guest_port);
-		if (g->has_ip6 && c->ipv6)
-			sb_printf(&b, "add element inet lxctogo fwd6 { %s . %u : %s . %u }\n",
-				  proto_name(p->proto), p->host_port, ntop6(&g->ip6, a6),
-				  p->guest_port);
-	}
+	r = render_elems(c, reg, ELEM_ROUTER, &b);
+	if (r < 0)
+		b.err = r;
 	if (c->mode == MODE_SERVER && c->inbound == INBOUND_OPEN)
 		sb_printf(&b, "add element inet lxctogo inbound_open { \"" ROUTER_UPLINK_IF "\" }\n");
+	return sb_finish(&b, ret);
+}
+
+int render_guard(const struct conf *c, const struct registry *reg, char **ret)
+{
+	struct sbuf b = {0};
+	int r;
+
+	sb_printf(&b, "table bridge lxctogo {}\ndelete table bridge lxctogo\n"
+		      "define GUEST_PORTS = \"" GUEST_PORT_PREFIX "*\"\n%s",
+		  tmpl_guard_nft);
+	r = render_elems(c, reg, ELEM_GUARD, &b);
+	if (r < 0)
+		b.err = r;
 	return sb_finish(&b, ret);
 }
 

@@ -38,6 +38,8 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret);
 int render_radvd(const struct conf *c, uint32_t mtu, char **ret);
 /* The whole router ruleset as one nft script: replace our table, then fill its sets. */
 int render_ruleset(const struct conf *c, const struct registry *reg, char **ret);
+/* The host's guest-port guards (table bridge lxctogo) with every guest's elements. */
+int render_guard(const struct conf *c, const struct registry *reg, char **ret);
 /* Just the `define`s for ruleset/lxctogo.nft. */
 int render_ruleset_defines(const struct conf *c, char **ret);
 /* hostsdir file: "IPV4 NAME.DOMAIN NAME" (+ IPv6 line). */

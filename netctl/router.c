@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "elems.h"
 #include "fsutil.h"
 #include "lxcw.h"
 #include "netlink.h"
@@ -435,6 +436,40 @@ static int host_links(const struct paths *p, const struct conf *c, const struct 
 	return 0;
 }
 
+/*
+ * The guest-port guards (one transaction, with every guest's elements), and
+ * the ports of guests that run while the bridge was recreated: a deleted
+ * bridge drops its ports, `up` puts them back.
+ */
+static int host_guards(const struct conf *c, const struct registry *reg, struct nlk *nl,
+		       struct errmsg *e)
+{
+	_cleanup_free_ char *guard = NULL;
+	char nfterr[512];
+	int r;
+
+	r = render_guard(c, reg, &guard);
+	if (r < 0)
+		return fail(e, r, "rendering the guest guards: %s", strerror(-r));
+	r = nftx_apply(guard, nfterr, sizeof(nfterr));
+	if (r < 0)
+		return fail(e, r, "loading the guest guards: %s", nfterr);
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		char port[IFNAMSIZ];
+
+		guest_port_name(reg->guests[i].name, port);
+		if (nlk_ifindex(nl, port) < 0)
+			continue;
+		r = nlk_link_set_master(nl, port, c->guest_bridge);
+		if (r == 0)
+			r = nlk_link_up(nl, port, 0);
+		if (r < 0)
+			return fail(e, r, "reattaching %s to %s: %s", port, c->guest_bridge,
+				    nlk_strerror(r));
+	}
+	return 0;
+}
+
 /* DHCP replies leave dnsmasq with a partial checksum that a veth never fills
  * in; clients reading raw frames would drop them. Turn tx offload off. */
 static int tx_csum_off(const char *ifname)
@@ -674,6 +709,8 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 	r = build_rootfs(p, c, &f, &reg, &br, e);
 	if (r == 0)
 		r = host_links(p, c, &f, nl, e);
+	if (r == 0)
+		r = host_guards(c, &reg, nl, e);
 	if (r < 0)
 		goto out;
 	r = lxcw_info(p->lxcpath, c->router, &info);
@@ -759,6 +796,10 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e)
 	r = rm_rf(p->router);
 	if (r < 0)
 		return fail(e, r, "removing %s: %s", p->router, strerror(-r));
+	r = nftx_apply("table bridge lxctogo {}\ndelete table bridge lxctogo\n", path,
+		       sizeof(path));
+	if (r < 0)
+		return fail(e, r, "removing the guest guards: %s", path);
 	r = nlk_open(&nl);
 	if (r < 0)
 		return fail(e, r, "netlink: %s", strerror(-r));

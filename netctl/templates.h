@@ -3,6 +3,7 @@
 #pragma once
 
 extern const char tmpl_lxctogo_nft[];
+extern const char tmpl_guard_nft[];
 extern const char tmpl_lxc_conf_in[];
 extern const char tmpl_inittab_in[];
 extern const char tmpl_udhcpc_script[];

@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * guest add/del and port add/del. Each one writes the registry first (the
+ * intent, so `up` can always converge), then applies the O(1) side effects:
+ * a few netlink messages, one libnftnl batch per table, two small files for
+ * dnsmasq and the container's lxc.net lines. A failed step undoes the others.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/netfilter.h>
+#include <sys/stat.h>
+
+#include "elems.h"
+#include "fsutil.h"
+#include "guest.h"
+#include "lxcw.h"
+#include "netlink.h"
+#include "netns.h"
+#include "nft.h"
+#include "render.h"
+#include "util.h"
+
+static void encode(const struct field *f, struct nftx_key *k)
+{
+	uint16_t port;
+
+	switch (f->kind) {
+	case F_IFNAME:
+		nftx_key_put(k, f->ifname, IFNAMSIZ);
+		return;
+	case F_MAC:
+		nftx_key_put(k, f->mac, 6);
+		return;
+	case F_IP4:
+		nftx_key_put(k, &f->ip4, 4);
+		return;
+	case F_IP6:
+	case F_IP6_RAW:
+		nftx_key_put(k, &f->ip6, 16);
+		return;
+	case F_PROTO:
+		nftx_key_put(k, &f->proto, 1);
+		return;
+	case F_PORT:
+		port = htons(f->port);
+		nftx_key_put(k, &port, 2);
+		return;
+	}
+}
+
+/*
+ * Add or delete elements: the router's in its netns (if it runs), the guards
+ * in the host. A table that does not exist (router down) is skipped: `up`
+ * loads everything from the registry anyway.
+ */
+static int apply_elems(const struct paths *p, const struct conf *c, const struct elem_desc *d,
+		       size_t n, bool del, struct errmsg *e)
+{
+	struct nftx_elem el[2][ELEMS_MAX * 2];
+	size_t cnt[2] = {0, 0};
+	pid_t pid;
+	int r, saved;
+
+	for (size_t i = 0; i < n; i++) {
+		struct nftx_elem *x = &el[d[i].table][cnt[d[i].table]++];
+
+		memset(x, 0, sizeof(*x));
+		x->del = del;
+		x->set = d[i].set;
+		for (unsigned k = 0; k < d[i].n_key; k++)
+			encode(&d[i].key[k], &x->key);
+		x->has_data = d[i].n_data > 0;
+		for (unsigned k = 0; k < d[i].n_data; k++)
+			encode(&d[i].data[k], &x->data);
+	}
+	r = nftx_elems(NFPROTO_BRIDGE, "lxctogo", el[ELEM_GUARD], cnt[ELEM_GUARD]);
+	if (r < 0 && r != -ENOENT)
+		return fail(e, r, "guest guards (table bridge lxctogo): %s", strerror(-r));
+	pid = router_pid(p, c);
+	if (!pid || !cnt[ELEM_ROUTER])
+		return 0;
+	r = netns_enter_pid(pid, &saved);
+	if (r < 0)
+		return fail(e, r, "entering the router: %s", strerror(-r));
+	r = nftx_elems(NFPROTO_INET, "lxctogo", el[ELEM_ROUTER], cnt[ELEM_ROUTER]);
+	netns_leave(saved);
+	if (r < 0 && r != -ENOENT)
+		return fail(e, r, "router sets (table inet lxctogo): %s", strerror(-r));
+	return 0;
+}
+
+/* dnsmasq picks these up by inotify: no restart, no reload of other guests. */
+static int dns_files(const struct paths *p, const struct conf *c, const struct guest *g,
+		     bool del, struct errmsg *e)
+{
+	static const char *const dirs[] = {"hosts", "dhcp-hosts"};
+	struct stat st;
+
+	if (stat(p->rootfs, &st) < 0)
+		return 0; /* router down: `up` writes them */
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *text = NULL;
+		char path[PATH_MAX];
+		int r;
+
+		if (pathf(path, sizeof(path), "%s/lxtg/%s/%s", p->rootfs, dirs[i], g->name) < 0)
+			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+		if (del) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				return fail(e, -errno, "removing %s: %s", path, strerror(errno));
+			continue;
+		}
+		r = i == 0 ? render_guest_hosts(c, g, &text) : render_guest_dhcp(c, g, &text);
+		if (r == 0)
+			r = write_if_changed(path, text, 0644);
+		if (r < 0)
+			return fail(e, r, "writing %s: %s", path, strerror(-r));
+	}
+	return 0;
+}
+
+static int saved_net_path(const struct paths *p, const char *name, char *buf, size_t size)
+{
+	return pathf(buf, size, "%s/guest-net/%s", p->state, name);
+}
+
+/* Keep the container's own lxc.net lines once, so `guest del` can put them back. */
+static int save_orig_net(const struct paths *p, const char *name, struct errmsg *e)
+{
+	_cleanup_free_ char *cfg = NULL, *out = NULL;
+	char path[PATH_MAX], dir[PATH_MAX];
+	size_t len, olen = 0;
+	struct stat st;
+	int r;
+
+	if (saved_net_path(p, name, path, sizeof(path)) < 0 ||
+	    pathf(dir, sizeof(dir), "%s/guest-net", p->state) < 0)
+		return fail(e, -ENAMETOOLONG, "state dir path too long");
+	if (stat(path, &st) == 0)
+		return 0;
+	if (pathf(dir, sizeof(dir), "%s/%s/config", p->lxcpath, name) < 0)
+		return fail(e, -ENAMETOOLONG, "lxcpath too long");
+	r = read_file(dir, &cfg, &len);
+	if (r < 0)
+		return fail(e, r, "reading %s: %s", dir, strerror(-r));
+	out = calloc(1, len + 1);
+	if (!out)
+		return fail(e, -ENOMEM, "out of memory");
+	for (char *l = cfg, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		size_t n;
+
+		nl = strchr(l, '\n');
+		n = nl ? (size_t)(nl - l) : strlen(l);
+		l += strspn(l, " \t");
+		if (!strncmp(l, "lxc.net.", 8) || !strncmp(l, "lxc.network", 11)) {
+			memcpy(out + olen, l, n - (size_t)(l - (nl ? nl - n : l)));
+			olen = strlen(out);
+			out[olen++] = '\n';
+		}
+	}
+	if (pathf(dir, sizeof(dir), "%s/guest-net", p->state) < 0)
+		return fail(e, -ENAMETOOLONG, "state dir path too long");
+	r = mkdir_p(dir, 0700);
+	if (r == 0)
+		r = write_file_atomic(path, out, olen, 0600);
+	if (r < 0)
+		return fail(e, r, "saving the network config of %s: %s", name, strerror(-r));
+	return 0;
+}
+
+/* Put back what save_orig_net() kept (or no network at all). */
+static int restore_orig_net(const struct paths *p, const char *name, struct errmsg *e)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *items[64 * 2 + 1];
+	char path[PATH_MAX];
+	size_t len, n = 0;
+	int r;
+
+	if (saved_net_path(p, name, path, sizeof(path)) < 0)
+		return fail(e, -ENAMETOOLONG, "state dir path too long");
+	r = read_file(path, &text, &len);
+	if (r < 0 && r != -ENOENT)
+		return fail(e, r, "reading %s: %s", path, strerror(-r));
+	for (char *l = r == 0 ? text : NULL, *nl; l && *l && n < 128; l = nl + 1) {
+		char *eq;
+
+		nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		eq = strchr(l, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (char *t = eq - 1; t >= l && (*t == ' ' || *t == '\t'); t--)
+			*t = '\0';
+		items[n++] = l;
+		items[n++] = eq + 1 + strspn(eq + 1, " \t");
+	}
+	items[n] = NULL;
+	r = lxcw_set_net(p->lxcpath, name, items);
+	if (r < 0 && r != -ENOENT)
+		return fail(e, r, "restoring the network config of %s: %s", name, strerror(-r));
+	unlink(path);
+	return 0;
+}
+
+static int write_lxc_net(const struct paths *p, const struct conf *c, const struct guest *g,
+			 struct errmsg *e)
+{
+	char port[IFNAMSIZ], mac[MAC_STRLEN];
+	const char *items[] = {
+		"lxc.net.0.type", "veth",
+		"lxc.net.0.link", c->guest_bridge,
+		"lxc.net.0.flags", "up",
+		"lxc.net.0.name", "eth0",
+		"lxc.net.0.hwaddr", mac_format(g->mac, mac),
+		"lxc.net.0.veth.pair", port,
+		NULL,
+	};
+	int r;
+
+	guest_port_name(g->name, port);
+	r = lxcw_set_net(p->lxcpath, g->name, items);
+	if (r < 0)
+		return fail(e, r, "writing the network config of container %s: %s", g->name,
+			    strerror(-r));
+	return 0;
+}
+
+/* A running guest gets its link now: veth on the bridge, peer moved in as eth0. */
+static int hotplug(const struct paths *p, const struct conf *c, const struct guest *g,
+		   struct errmsg *e)
+{
+	char port[IFNAMSIZ], peer[IFNAMSIZ];
+	struct lxcw_info info;
+	struct nlk *nl = NULL;
+	uint32_t mtu = 0;
+	int r, saved;
+
+	r = lxcw_info(p->lxcpath, g->name, &info);
+	if (r < 0 || !info.running)
+		return 0;
+	guest_port_name(g->name, port);
+	r = nlk_open(&nl);
+	if (r < 0)
+		return fail(e, r, "netlink: %s", strerror(-r));
+	if (nlk_ifindex(nl, c->guest_bridge) < 0) {
+		nlk_close(nl); /* no bridge (router down): lxc-start or `up` attaches it */
+		return 0;
+	}
+	if (nlk_ifindex(nl, port) > 0) {
+		r = nlk_link_set_master(nl, port, c->guest_bridge);
+		if (r == 0)
+			r = nlk_link_up(nl, port, 0);
+		nlk_close(nl);
+		return r < 0 ? fail(e, r, "%s: %s", port, nlk_strerror(r)) : 0;
+	}
+	nlk_link_mtu(nl, c->guest_bridge, &mtu);
+	snprintf(peer, sizeof(peer), "lxgp%u", (unsigned)getpid());
+	r = nlk_veth_add(nl, port, peer, mtu);
+	if (r == 0)
+		r = nlk_link_set_mac(nl, peer, g->mac);
+	if (r == 0)
+		r = nlk_link_set_master(nl, port, c->guest_bridge);
+	if (r == 0)
+		r = nlk_link_up(nl, port, 0);
+	if (r < 0) {
+		fail(e, r, "creating %s: %s", port, nlk_strerror(r));
+		nlk_link_del(nl, port);
+		nlk_close(nl);
+		return r;
+	}
+	r = lxcw_attach_iface(p->lxcpath, g->name, peer, "eth0");
+	if (r < 0) {
+		nlk_link_del(nl, port);
+		nlk_close(nl);
+		return fail(e, r, "moving the link into container %s (has it an eth0?)", g->name);
+	}
+	nlk_close(nl);
+	r = netns_enter_pid(info.pid, &saved);
+	if (r < 0)
+		return fail(e, r, "entering container %s: %s", g->name, strerror(-r));
+	r = nlk_open(&nl);
+	if (r == 0)
+		r = nlk_link_up(nl, "eth0", 0);
+	nlk_close(nl);
+	netns_leave(saved);
+	return r < 0 ? fail(e, r, "eth0 up in %s: %s", g->name, nlk_strerror(r)) : 0;
+}
+
+static void unplug(const struct guest *g)
+{
+	char port[IFNAMSIZ];
+	struct nlk *nl;
+
+	guest_port_name(g->name, port);
+	if (nlk_open(&nl) < 0)
+		return;
+	nlk_link_del(nl, port); /* the peer inside the guest goes with it */
+	nlk_close(nl);
+}
+
+/* Addresses currently leased by dnsmasq to another MAC are not free either. */
+static bool leased_to_other(const struct paths *p, struct in_addr a, const uint8_t mac[6])
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX], want[INET_ADDRSTRLEN], m[MAC_STRLEN];
+	size_t len;
+
+	if (pathf(path, sizeof(path), "%s/lxtg/state/dnsmasq.leases", p->rootfs) < 0 ||
+	    read_file(path, &text, &len) < 0)
+		return false;
+	inet_ntop(AF_INET, &a, want, sizeof(want));
+	mac_format(mac, m);
+	for (char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		char lmac[32], lip[64];
+
+		nl = strchr(l, '\n');
+		if (sscanf(l, "%*s %31s %63s", lmac, lip) == 2 && streq(lip, want) &&
+		    strcasecmp(lmac, m) != 0)
+			return true;
+	}
+	return false;
+}
+
+static bool ip4_taken(const struct registry *reg, struct in_addr a, const char *except)
+{
+	for (size_t i = 0; i < reg->n_guests; i++)
+		if (reg->guests[i].ip4.s_addr == a.s_addr && !streq(reg->guests[i].name, except))
+			return true;
+	return false;
+}
+
+static bool mac_taken(const struct registry *reg, const uint8_t mac[6], const char *except)
+{
+	for (size_t i = 0; i < reg->n_guests; i++)
+		if (!memcmp(reg->guests[i].mac, mac, 6) && !streq(reg->guests[i].name, except))
+			return true;
+	return false;
+}
+
+/* Decide MAC and addresses of a new guest (or check a converging re-add). */
+static int plan_guest(const struct paths *p, const struct conf *c, const struct registry *reg,
+		      const struct guest_req *req, struct guest *g, struct errmsg *e)
+{
+	struct in_addr router = conf_router_ip4(c);
+	char a[INET_ADDRSTRLEN];
+
+	memset(g, 0, sizeof(*g));
+	strscpy(g->name, sizeof(g->name), req->name);
+	if (req->has_mac) {
+		if (mac_taken(reg, req->mac, req->name))
+			return bad(e, "guest add: MAC %s is taken by another guest",
+				   mac_format(req->mac, a));
+		memcpy(g->mac, req->mac, 6);
+	} else {
+		char seed[96];
+
+		for (unsigned i = 0;; i++) {
+			snprintf(seed, sizeof(seed), "guest/%s/%u", req->name, i);
+			render_mac(seed, g->mac);
+			if (!mac_taken(reg, g->mac, req->name))
+				break;
+		}
+	}
+	if (req->has_ip4) {
+		inet_ntop(AF_INET, &req->ip4, a, sizeof(a));
+		if (!ip4_net_contains(&c->guest_subnet, req->ip4) ||
+		    ip4_h(req->ip4) < ip4_h(ip4_net_first_usable(&c->guest_subnet)) ||
+		    ip4_h(req->ip4) > ip4_h(ip4_net_last_usable(&c->guest_subnet)))
+			return bad(e, "guest add: %s is not a usable address of guest_subnet", a);
+		if (req->ip4.s_addr == router.s_addr)
+			return bad(e, "guest add: %s is the router's address", a);
+		if (ip4_taken(reg, req->ip4, req->name))
+			return bad(e, "guest add: %s is taken by another guest", a);
+		if (leased_to_other(p, req->ip4, g->mac))
+			return bad(e, "guest add: %s is leased to another client", a);
+		g->ip4 = req->ip4;
+	} else {
+		uint32_t lo = ip4_h(c->dhcp_start), hi = ip4_h(c->dhcp_end);
+
+		for (uint32_t x = lo; x <= hi && x >= lo; x++) {
+			struct in_addr cand = ip4_n(x);
+
+			if (cand.s_addr == router.s_addr || ip4_taken(reg, cand, req->name) ||
+			    leased_to_other(p, cand, g->mac))
+				continue;
+			g->ip4 = cand;
+			break;
+		}
+		if (!g->ip4.s_addr)
+			return fail(e, -ENOSPC, "guest add: no free address left in dhcp_range");
+	}
+	if (c->ipv6 && ip6_eui64(&c->guest_prefix, g->mac, &g->ip6) == 0)
+		g->has_ip6 = true;
+	return 0;
+}
+
+int guest_add(const struct paths *p, const struct conf *c, const struct guest_req *req,
+	      struct errmsg *e)
+{
+	struct elem_desc d[ELEMS_MAX];
+	struct registry reg = {0};
+	struct lxcw_info info;
+	const struct guest *old;
+	struct guest g;
+	size_t n;
+	int r;
+
+	if (streq(req->name, c->router))
+		return bad(e, "guest add: %s is the router's name", req->name);
+	r = lxcw_info(p->lxcpath, req->name, &info);
+	if (r < 0)
+		return fail(e, r, "guest add: %s: %s", req->name, strerror(-r));
+	if (!info.defined)
+		return bad(e, "guest add: no LXC container %s in %s", req->name, p->lxcpath);
+	r = registry_load(p->state, &reg);
+	if (r < 0)
+		return fail(e, r, "guest add: guest registry: %s", strerror(-r));
+	old = registry_find(&reg, req->name);
+	if (old) {
+		/* Re-adding converges; asking for something else is a conflict. */
+		if ((req->has_ip4 && req->ip4.s_addr != old->ip4.s_addr) ||
+		    (req->has_mac && memcmp(req->mac, old->mac, 6))) {
+			r = bad(e, "guest add: %s is already registered with other values "
+				   "(guest del it first)", req->name);
+			goto out;
+		}
+		g = *old;
+	} else {
+		r = plan_guest(p, c, &reg, req, &g, e);
+		if (r < 0)
+			goto out;
+		r = save_orig_net(p, g.name, e);
+		if (r < 0)
+			goto out;
+		r = registry_add_guest(&reg, &g);
+		if (r == 0)
+			r = registry_save(p->state, &reg);
+		if (r < 0) {
+			fail(e, r, "guest add: saving the registry: %s", strerror(-r));
+			goto out;
+		}
+	}
+	n = elems_guest(c, &g, d);
+	/* Guards before the link: the first frame of the guest is checked. */
+	r = apply_elems(p, c, d, n, false, e);
+	if (r == 0)
+		r = dns_files(p, c, &g, false, e);
+	if (r == 0)
+		r = write_lxc_net(p, c, &g, e);
+	if (r == 0)
+		r = hotplug(p, c, &g, e);
+	if (r < 0 && !old) {
+		struct errmsg ignore;
+
+		unplug(&g);
+		restore_orig_net(p, g.name, &ignore);
+		dns_files(p, c, &g, true, &ignore);
+		apply_elems(p, c, d, n, true, &ignore);
+		registry_del_guest(&reg, g.name);
+		registry_save(p->state, &reg);
+	}
+out:
+	registry_free(&reg);
+	return r;
+}
+
+int guest_del(const struct paths *p, const struct conf *c, const char *name, struct errmsg *e)
+{
+	struct elem_desc d[ELEMS_MAX];
+	struct registry reg = {0};
+	const struct guest *found;
+	struct guest g;
+	size_t n;
+	int r;
+
+	r = registry_load(p->state, &reg);
+	if (r < 0)
+		return fail(e, r, "guest del: guest registry: %s", strerror(-r));
+	found = registry_find(&reg, name);
+	if (!found) {
+		r = bad(e, "guest del: %s is not a registered guest", name);
+		goto out;
+	}
+	g = *found;
+	unplug(&g);
+	for (size_t i = 0; i < reg.n_ports; i++) {
+		if (!streq(reg.ports[i].guest, name))
+			continue;
+		n = elems_port(c, &g, &reg.ports[i], d);
+		r = apply_elems(p, c, d, n, true, e);
+		if (r < 0)
+			goto out;
+	}
+	n = elems_guest(c, &g, d);
+	r = apply_elems(p, c, d, n, true, e);
+	if (r == 0)
+		r = dns_files(p, c, &g, true, e);
+	if (r == 0)
+		r = restore_orig_net(p, name, e);
+	if (r < 0)
+		goto out;
+	r = registry_del_guest(&reg, name);
+	if (r == 0)
+		r = registry_save(p->state, &reg);
+	if (r < 0)
+		fail(e, r, "guest del: saving the registry: %s", strerror(-r));
+out:
+	registry_free(&reg);
+	return r;
+}
+
+int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret)
+{
+	char buf[128], *proto, *last, *addr = NULL;
+	struct port_fwd pf = {.proto = IPPROTO_TCP, .family = AF_UNSPEC};
+
+	if (strscpy(buf, sizeof(buf), spec) < 0)
+		return -EINVAL;
+	proto = strchr(buf, '/');
+	if (proto) {
+		*proto++ = '\0';
+		if (streq(proto, "udp"))
+			pf.proto = IPPROTO_UDP;
+		else if (!streq(proto, "tcp"))
+			return -EINVAL;
+	}
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		*close = '\0';
+		addr = buf + 1;
+		memmove(buf, close + 2, strlen(close + 2) + 1);
+		if (addr_parse_ip6(addr, &pf.haddr.v6) < 0)
+			return -EINVAL;
+		pf.family = AF_INET6;
+	}
+	if (want_guest_port) {
+		last = strrchr(buf, ':');
+		if (!last || parse_port(last + 1, &pf.guest_port) < 0)
+			return -EINVAL;
+		*last = '\0';
+	}
+	last = strrchr(buf, ':');
+	if (last) {
+		if (pf.family != AF_UNSPEC)
+			return -EINVAL;
+		*last = '\0';
+		if (addr_parse_ip4(buf, &pf.haddr.v4) < 0)
+			return -EINVAL;
+		pf.family = AF_INET;
+		memmove(buf, last + 1, strlen(last + 1) + 1);
+	}
+	if (parse_port(buf, &pf.host_port) < 0)
+		return -EINVAL;
+	*ret = pf;
+	return 0;
+}
+
+int port_add(const struct paths *p, const struct conf *c, const struct port_fwd *pf,
+	     struct errmsg *e)
+{
+	struct elem_desc d[ELEMS_MAX];
+	struct registry reg = {0};
+	const struct guest *g;
+	size_t n;
+	int r;
+
+	r = registry_load(p->state, &reg);
+	if (r < 0)
+		return fail(e, r, "port add: guest registry: %s", strerror(-r));
+	g = registry_find(&reg, pf->guest);
+	if (!g) {
+		r = bad(e, "port add: %s is not a registered guest", pf->guest);
+		goto out;
+	}
+	r = registry_add_port(&reg, pf);
+	if (r == -EEXIST) {
+		r = bad(e, "port add: %s port %u is already forwarded",
+			pf->proto == IPPROTO_UDP ? "udp" : "tcp", pf->host_port);
+		goto out;
+	}
+	if (r == 0)
+		r = registry_save(p->state, &reg);
+	if (r < 0) {
+		fail(e, r, "port add: saving the registry: %s", strerror(-r));
+		goto out;
+	}
+	n = elems_port(c, g, pf, d);
+	r = apply_elems(p, c, d, n, false, e);
+	if (r < 0) {
+		registry_del_port(&reg, pf);
+		registry_save(p->state, &reg);
+	}
+out:
+	registry_free(&reg);
+	return r;
+}
+
+int port_del(const struct paths *p, const struct conf *c, const struct port_fwd *pf,
+	     struct errmsg *e)
+{
+	struct elem_desc d[ELEMS_MAX];
+	struct registry reg = {0};
+	const struct guest *g;
+	struct port_fwd full = *pf;
+	size_t n;
+	int r;
+
+	r = registry_load(p->state, &reg);
+	if (r < 0)
+		return fail(e, r, "port del: guest registry: %s", strerror(-r));
+	g = registry_find(&reg, pf->guest);
+	if (!g) {
+		r = bad(e, "port del: %s is not a registered guest", pf->guest);
+		goto out;
+	}
+	/* The guest port is not part of the key: take it from the registry. */
+	for (size_t i = 0; i < reg.n_ports; i++) {
+		const struct port_fwd *q = &reg.ports[i];
+
+		if (streq(q->guest, pf->guest) && q->proto == pf->proto &&
+		    q->family == pf->family && q->host_port == pf->host_port &&
+		    !memcmp(&q->haddr, &pf->haddr, sizeof(q->haddr)))
+			full = *q;
+	}
+	r = registry_del_port(&reg, pf);
+	if (r == -ENOENT) {
+		r = bad(e, "port del: %s has no such forward", pf->guest);
+		goto out;
+	}
+	n = elems_port(c, g, &full, d);
+	r = apply_elems(p, c, d, n, true, e);
+	if (r == 0)
+		r = registry_save(p->state, &reg);
+out:
+	registry_free(&reg);
+	return r;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Guests and port forwards: orchestration of `guest add/del` and `port add/del`. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "errmsg.h"
+#include "router.h"
+#include "state.h"
+
+struct guest_req {
+	const char *name;
+	bool has_ip4;
+	struct in_addr ip4;
+	bool has_mac;
+	uint8_t mac[6];
+};
+
+/*
+ * guest_add - register an LXC container as a client and attach it. Adding a
+ * registered guest again converges it (same address and MAC) instead of failing.
+ * Returns 0, or -errno with e->msg set (e->usage for bad input).
+ */
+int guest_add(const struct paths *p, const struct conf *c, const struct guest_req *req,
+	      struct errmsg *e);
+int guest_del(const struct paths *p, const struct conf *c, const char *name, struct errmsg *e);
+
+/* Parse "[ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]" (IPv6 ADDR in brackets). */
+int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret);
+int port_add(const struct paths *p, const struct conf *c, const struct port_fwd *pf,
+	     struct errmsg *e);
+int port_del(const struct paths *p, const struct conf *c, const struct port_fwd *pf,
+	     struct errmsg *e);
