@@ -52,7 +52,7 @@ static int guest_add_cmd(const struct ctx *ctx, int argc, char **argv)
 	_cleanup_close_ int lock = -1;
 	int o, r;
 
-	optind = 1;
+	optind = 0;
 	while ((o = getopt_long(argc, argv, "4:m:", opts, NULL)) != -1) {
 		switch (o) {
 		case '4':

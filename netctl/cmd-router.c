@@ -31,7 +31,7 @@ int cmd_up(const struct ctx *ctx, int argc, char **argv)
 	_cleanup_close_ int lock = -1;
 	int o, r;
 
-	optind = 1;
+	optind = 0;
 	while ((o = getopt_long(argc, argv, "+u:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'u':
