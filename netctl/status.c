@@ -39,7 +39,25 @@ static void json_str(FILE *f, const char *key, const char *v, bool comma)
 	fprintf(f, "\"%s", comma ? "," : "");
 }
 
-static void print_row(FILE *f, const struct row *r, bool json, bool color, bool first)
+/* The eight text columns of a row, "-" for what is unknown. */
+static void row_cols(const struct row *r, char cols[8][64])
+{
+	snprintf(cols[0], 64, "%s", r->name);
+	snprintf(cols[1], 64, "%s", r->state);
+	snprintf(cols[2], 64, "%s", r->ipv4[0] ? r->ipv4 : "-");
+	snprintf(cols[3], 64, "%s", r->ipv6[0] ? r->ipv6 : "-");
+	snprintf(cols[4], 64, "%s", r->mac[0] ? r->mac : "-");
+	snprintf(cols[5], 64, "-");
+	if (r->pid)
+		snprintf(cols[5], 64, "%d", (int)r->pid);
+	snprintf(cols[6], 64, "-");
+	if (r->mem)
+		snprintf(cols[6], 64, "%.1fMiB", (double)r->mem / 1048576.0);
+	snprintf(cols[7], 64, "%.63s", r->ports[0] ? r->ports : "-");
+}
+
+static void print_row(FILE *f, const struct row *r, bool json, bool color, bool first,
+		      const int w[8])
 {
 	if (json) {
 		fprintf(f, "%s{", first ? "" : ",");
@@ -61,20 +79,17 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 		fprintf(f, "]}");
 		return;
 	}
-	char pid[16] = "-", mem[16] = "-";
+	char cols[8][64];
 	const char *on = "", *off = "";
 
-	if (r->pid)
-		snprintf(pid, sizeof(pid), "%d", (int)r->pid);
-	if (r->mem)
-		snprintf(mem, sizeof(mem), "%.1fMiB", (double)r->mem / 1048576.0);
+	row_cols(r, cols);
 	if (color) {
 		on = streq(r->state, "RUNNING") ? "\033[32m" : "\033[31m";
 		off = "\033[0m";
 	}
-	fprintf(f, "%-12s %s%-8s%s %-15s %-26s %-17s %-7s %-8s %s\n", r->name, on, r->state, off,
-		r->ipv4[0] ? r->ipv4 : "-", r->ipv6[0] ? r->ipv6 : "-", r->mac[0] ? r->mac : "-",
-		pid, mem, r->ports[0] ? r->ports : "-");
+	fprintf(f, "%-*s  %s%-*s%s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], cols[0], on, w[1],
+		cols[1], off, w[2], cols[2], w[3], cols[3], w[4], cols[4], w[5], cols[5], w[6],
+		cols[6], cols[7]);
 }
 
 static void fill_ct(struct row *row, const char *lxcpath, const char *name)
@@ -92,16 +107,17 @@ static void fill_ct(struct row *row, const char *lxcpath, const char *name)
 
 int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 {
+	static const char *const head[8] = {"NAME", "STATE", "IPV4", "IPV6",
+					    "MAC",  "PID",   "MEMORY", "PORTS"};
 	struct registry reg = {0};
 	struct paths p;
 	bool color = !ctx->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	bool first = true;
-	struct row row;
-	struct in6_addr a6;
-	int r;
+	_cleanup_free_ struct row *rows = NULL;
+	size_t n = 0;
+	int w[8], r;
 
 	if (paths_init(&p, ctx->state_dir, ctx->lxcpath, c) < 0) {
-		cli_error("status: state dir or lxcpath too long");
+		cli_error("status: state dir or lxcpath unusable");
 		return EXIT_USAGE;
 	}
 	r = registry_load(ctx->state_dir, &reg);
@@ -109,53 +125,69 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 		cli_error("status: guest registry in %s: %s", ctx->state_dir, strerror(-r));
 		return EXIT_FAIL;
 	}
-	if (ctx->json)
-		printf("[");
-	else
-		printf("%-12s %-8s %-15s %-26s %-17s %-7s %-8s %s\n", "NAME", "STATE", "IPV4", "IPV6",
-		       "MAC", "PID", "MEMORY", "PORTS");
+	rows = calloc(reg.n_guests + 1, sizeof(*rows));
+	if (!rows) {
+		registry_free(&reg);
+		cli_error("status: out of memory");
+		return EXIT_FAIL;
+	}
 	if (router_row) {
-		memset(&row, 0, sizeof(row));
-		row.name = c->router;
-		row.kind = "router";
-		if (router_is_ours(&p) > 0)
-			fill_ct(&row, p.lxcpath, c->router);
-		else
-			snprintf(row.state, sizeof(row.state), "ABSENT");
+		struct row *row = &rows[n++];
 		struct in_addr a4 = conf_router_ip4(c);
+		struct in6_addr a6;
 
-		inet_ntop(AF_INET, &a4, row.ipv4, sizeof(row.ipv4));
+		row->name = c->router;
+		row->kind = "router";
+		if (router_is_ours(&p) > 0)
+			fill_ct(row, p.lxcpath, c->router);
+		else
+			snprintf(row->state, sizeof(row->state), "ABSENT");
+		inet_ntop(AF_INET, &a4, row->ipv4, sizeof(row->ipv4));
 		if (c->ipv6) {
 			conf_router_ip6(c, &a6);
-			inet_ntop(AF_INET6, &a6, row.ipv6, sizeof(row.ipv6));
+			inet_ntop(AF_INET6, &a6, row->ipv6, sizeof(row->ipv6));
 		}
-		print_row(stdout, &row, ctx->json, color, first);
-		first = false;
 	}
 	for (size_t i = 0; i < reg.n_guests; i++) {
 		const struct guest *g = &reg.guests[i];
+		struct row *row = &rows[n++];
 		size_t off = 0;
 
-		memset(&row, 0, sizeof(row));
-		row.name = g->name;
-		row.kind = "guest";
-		fill_ct(&row, p.lxcpath, g->name);
-		inet_ntop(AF_INET, &g->ip4, row.ipv4, sizeof(row.ipv4));
+		row->name = g->name;
+		row->kind = "guest";
+		fill_ct(row, p.lxcpath, g->name);
+		inet_ntop(AF_INET, &g->ip4, row->ipv4, sizeof(row->ipv4));
 		if (g->has_ip6 && c->ipv6)
-			inet_ntop(AF_INET6, &g->ip6, row.ipv6, sizeof(row.ipv6));
-		mac_format(g->mac, row.mac);
+			inet_ntop(AF_INET6, &g->ip6, row->ipv6, sizeof(row->ipv6));
+		mac_format(g->mac, row->mac);
 		for (size_t j = 0; j < reg.n_ports; j++) {
 			const struct port_fwd *pf = &reg.ports[j];
 
-			if (!streq(pf->guest, g->name) || off >= sizeof(row.ports) - 24)
+			if (!streq(pf->guest, g->name) || off >= sizeof(row->ports) - 24)
 				continue;
-			off += (size_t)snprintf(row.ports + off, sizeof(row.ports) - off, "%s%u->%u/%s",
-						off ? "," : "", pf->host_port, pf->guest_port,
-						pf->proto == IPPROTO_UDP ? "udp" : "tcp");
+			off += (size_t)snprintf(row->ports + off, sizeof(row->ports) - off,
+						"%s%u->%u/%s", off ? "," : "", pf->host_port,
+						pf->guest_port, pf->proto == IPPROTO_UDP ? "udp" : "tcp");
 		}
-		print_row(stdout, &row, ctx->json, color, first);
-		first = false;
 	}
+	for (int k = 0; k < 8; k++)
+		w[k] = (int)strlen(head[k]);
+	for (size_t i = 0; i < n; i++) {
+		char cols[8][64];
+
+		row_cols(&rows[i], cols);
+		for (int k = 0; k < 8; k++)
+			if ((int)strlen(cols[k]) > w[k])
+				w[k] = (int)strlen(cols[k]);
+	}
+	if (ctx->json)
+		printf("[");
+	else
+		printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], head[0], w[1], head[1],
+		       w[2], head[2], w[3], head[3], w[4], head[4], w[5], head[5], w[6], head[6],
+		       head[7]);
+	for (size_t i = 0; i < n; i++)
+		print_row(stdout, &rows[i], ctx->json, color, i == 0, w);
 	if (ctx->json)
 		printf("]\n");
 	registry_free(&reg);
