@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "guest.h"
+#include "publish.h"
 #include "router.h"
 #include "state.h"
 #include "status.h"
@@ -22,6 +23,8 @@ static int prepare(const struct ctx *ctx, const char *verb, struct conf *c, stru
 		cli_error("%s: state dir or lxcpath unusable", verb);
 		return EXIT_USAGE;
 	}
+	/* Mode and LAN prefix as the running router has them. */
+	runtime_load(p, c);
 	r = state_lock(ctx->state_dir, lock);
 	if (r < 0) {
 		cli_error("state directory %s: %s", ctx->state_dir, strerror(-r));

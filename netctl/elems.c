@@ -18,6 +18,18 @@ int guest_port_name(const char *name, char ret[IFNAMSIZ])
 	return 0;
 }
 
+bool publish_v4(const struct conf *c, const struct guest *g)
+{
+	return c->mode == MODE_SERVER && ip4_h(g->ip4) >= ip4_h(c->pool_start) &&
+	       ip4_h(g->ip4) <= ip4_h(c->pool_end);
+}
+
+bool publish_v6(const struct conf *c, const struct guest *g)
+{
+	return c->mode == MODE_SERVER && c->ipv6 && g->has_ip6 && c->server_prefix.plen == 64 &&
+	       ip6_net_contains(&c->server_prefix, &g->ip6);
+}
+
 static void link_local(const uint8_t mac[6], struct in6_addr *ret)
 {
 	struct ip6_net ll = {.plen = 64};
@@ -130,6 +142,23 @@ size_t elems_port(const struct conf *c, const struct guest *g, const struct port
 		f_ip4(&e->data[0], g->ip4);
 		e->data[1].kind = F_PORT;
 		e->data[1].port = p->guest_port;
+	}
+	/* Server mode: the guest's own port is open to the LAN on its LAN address. */
+	if (publish_v4(c, g)) {
+		e = next(out, &n, ELEM_ROUTER, "expose4");
+		f_ip4(&e->key[e->n_key++], g->ip4);
+		e->key[e->n_key].kind = F_PROTO;
+		e->key[e->n_key++].proto = p->proto;
+		e->key[e->n_key].kind = F_PORT;
+		e->key[e->n_key++].port = p->guest_port;
+	}
+	if (publish_v6(c, g)) {
+		e = next(out, &n, ELEM_ROUTER, "expose6");
+		f_ip6(&e->key[e->n_key++], &g->ip6, F_IP6);
+		e->key[e->n_key].kind = F_PROTO;
+		e->key[e->n_key++].proto = p->proto;
+		e->key[e->n_key].kind = F_PORT;
+		e->key[e->n_key++].port = p->guest_port;
 	}
 	if (v6) {
 		e = next(out, &n, ELEM_ROUTER, p->family == AF_INET6 ? "fwd6_addr" : "fwd6");

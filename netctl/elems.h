@@ -41,6 +41,9 @@ struct elem_desc {
 #define ELEMS_MAX 16
 #define GUEST_PORT_PREFIX "lxg-"
 
+/* Does this guest own a LAN address (pool IPv4 / LAN-prefix IPv6) in this mode? */
+bool publish_v4(const struct conf *c, const struct guest *g);
+bool publish_v6(const struct conf *c, const struct guest *g);
 /* Host-side veth of a guest: "lxg-NAME", or "lxg-" + 6 chars + 5 hex of a hash. */
 int guest_port_name(const char *name, char ret[IFNAMSIZ]);
 /* Elements of one guest (router sets and host guards). Returns the count. */

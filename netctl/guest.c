@@ -17,6 +17,8 @@
 #include "netlink.h"
 #include "netns.h"
 #include "nft.h"
+#include "probe.h"
+#include "publish.h"
 #include "render.h"
 #include "util.h"
 
@@ -209,7 +211,8 @@ static int restore_orig_net(const struct paths *p, const char *name, struct errm
 static int write_lxc_net(const struct paths *p, const struct conf *c, const struct guest *g,
 			 struct errmsg *e)
 {
-	char port[IFNAMSIZ], mac[MAC_STRLEN];
+	char port[IFNAMSIZ], mac[MAC_STRLEN], a4[INET_ADDRSTRLEN + 3], gw[INET_ADDRSTRLEN];
+	struct in_addr router = conf_router_ip4(c);
 	const char *items[] = {
 		"lxc.net.0.type", "veth",
 		"lxc.net.0.link", c->guest_bridge,
@@ -217,16 +220,39 @@ static int write_lxc_net(const struct paths *p, const struct conf *c, const stru
 		"lxc.net.0.name", "eth0",
 		"lxc.net.0.hwaddr", mac_format(g->mac, mac),
 		"lxc.net.0.veth.pair", port,
+		/* A LAN address is static (/32 behind the router), not leased. */
+		publish_v4(c, g) ? "lxc.net.0.ipv4.address" : NULL, a4,
+		"lxc.net.0.ipv4.gateway", gw,
 		NULL,
 	};
 	int r;
 
 	guest_port_name(g->name, port);
+	inet_ntop(AF_INET, &g->ip4, a4, sizeof(a4));
+	strcat(a4, "/32");
+	inet_ntop(AF_INET, &router, gw, sizeof(gw));
 	r = lxcw_set_net(p->lxcpath, g->name, items);
 	if (r < 0)
 		return fail(e, r, "writing the network config of container %s: %s", g->name,
 			    strerror(-r));
 	return 0;
+}
+
+/* In the guest's netns: its LAN address as /32 and the router as gateway,
+ * what LXC does from the config at the next start. */
+static int static_v4(struct nlk *nl, const struct conf *c, const struct guest *g)
+{
+	struct in_addr router = conf_router_ip4(c), any = {0};
+	int idx = nlk_ifindex(nl, "eth0"), r;
+
+	if (idx < 0)
+		return idx;
+	r = nlk_addr_ensure(nl, idx, AF_INET, &g->ip4, 32);
+	if (r == 0)
+		r = nlk_route_replace(nl, AF_INET, &router, 32, NULL, idx);
+	if (r == 0)
+		r = nlk_route_replace(nl, AF_INET, &any, 0, &router, idx);
+	return r;
 }
 
 /* A running guest gets its link now: veth on the bridge, peer moved in as eth0. */
@@ -285,9 +311,11 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 	r = nlk_open(&nl);
 	if (r == 0)
 		r = nlk_link_up(nl, "eth0", 0);
+	if (r == 0 && publish_v4(c, g))
+		r = static_v4(nl, c, g);
 	nlk_close(nl);
 	netns_leave(saved);
-	return r < 0 ? fail(e, r, "eth0 up in %s: %s", g->name, nlk_strerror(r)) : 0;
+	return r < 0 ? fail(e, r, "configuring eth0 in %s: %s", g->name, nlk_strerror(r)) : 0;
 }
 
 static void unplug(const struct guest *g)
@@ -341,12 +369,29 @@ static bool mac_taken(const struct registry *reg, const uint8_t mac[6], const ch
 	return false;
 }
 
+/* Ask the LAN whether an address is taken, from the router's uplink. */
+static int lan_probe(const struct paths *p, const struct conf *c, int family, const void *addr)
+{
+	pid_t pid = router_pid(p, c);
+	int r, saved;
+
+	if (!pid)
+		return 0; /* router down: `up` publishes, nobody to ask now */
+	r = netns_enter_pid(pid, &saved);
+	if (r < 0)
+		return r;
+	r = family == AF_INET ? probe_arp(ROUTER_UPLINK_IF, *(const struct in_addr *)addr, 300)
+			      : probe_ndp(ROUTER_UPLINK_IF, addr, 300);
+	netns_leave(saved);
+	return r;
+}
+
 /* Decide MAC and addresses of a new guest (or check a converging re-add). */
 static int plan_guest(const struct paths *p, const struct conf *c, const struct registry *reg,
 		      const struct guest_req *req, struct guest *g, struct errmsg *e)
 {
 	struct in_addr router = conf_router_ip4(c);
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
 	memset(g, 0, sizeof(*g));
 	strscpy(g->name, sizeof(g->name), req->name);
@@ -366,18 +411,43 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 		}
 	}
 	if (req->has_ip4) {
+		bool pool = c->mode == MODE_SERVER && ip4_h(req->ip4) >= ip4_h(c->pool_start) &&
+			    ip4_h(req->ip4) <= ip4_h(c->pool_end);
+
 		inet_ntop(AF_INET, &req->ip4, a, sizeof(a));
-		if (!ip4_net_contains(&c->guest_subnet, req->ip4) ||
-		    ip4_h(req->ip4) < ip4_h(ip4_net_first_usable(&c->guest_subnet)) ||
-		    ip4_h(req->ip4) > ip4_h(ip4_net_last_usable(&c->guest_subnet)))
-			return bad(e, "guest add: %s is not a usable address of guest_subnet", a);
+		if (!pool && (!ip4_net_contains(&c->guest_subnet, req->ip4) ||
+			      ip4_h(req->ip4) < ip4_h(ip4_net_first_usable(&c->guest_subnet)) ||
+			      ip4_h(req->ip4) > ip4_h(ip4_net_last_usable(&c->guest_subnet))))
+			return bad(e, "guest add: %s is not a usable address of %s", a,
+				   c->mode == MODE_SERVER ? "ipv4_pool or guest_subnet"
+							  : "guest_subnet");
 		if (req->ip4.s_addr == router.s_addr)
 			return bad(e, "guest add: %s is the router's address", a);
 		if (ip4_taken(reg, req->ip4, req->name))
 			return bad(e, "guest add: %s is taken by another guest", a);
 		if (leased_to_other(p, req->ip4, g->mac))
 			return bad(e, "guest add: %s is leased to another client", a);
+		if (pool && lan_probe(p, c, AF_INET, &req->ip4) > 0)
+			return bad(e, "guest add: %s is already in use on the LAN", a);
 		g->ip4 = req->ip4;
+	} else if (c->mode == MODE_SERVER) {
+		uint32_t lo = ip4_h(c->pool_start), hi = ip4_h(c->pool_end);
+
+		for (uint32_t x = lo; x <= hi && x >= lo; x++) {
+			struct in_addr cand = ip4_n(x);
+
+			if (ip4_taken(reg, cand, req->name))
+				continue;
+			if (lan_probe(p, c, AF_INET, &cand) > 0) {
+				log_info("skipping %s: in use on the LAN",
+					 inet_ntop(AF_INET, &cand, a, sizeof(a)));
+				continue;
+			}
+			g->ip4 = cand;
+			break;
+		}
+		if (!g->ip4.s_addr)
+			return fail(e, -ENOSPC, "guest add: no free address left in ipv4_pool");
 	} else {
 		uint32_t lo = ip4_h(c->dhcp_start), hi = ip4_h(c->dhcp_end);
 
@@ -393,8 +463,15 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 		if (!g->ip4.s_addr)
 			return fail(e, -ENOSPC, "guest add: no free address left in dhcp_range");
 	}
-	if (c->ipv6 && ip6_eui64(&c->guest_prefix, g->mac, &g->ip6) == 0)
-		g->has_ip6 = true;
+	if (c->ipv6) {
+		bool lan = c->mode == MODE_SERVER && c->server_prefix.plen == 64;
+
+		if (ip6_eui64(lan ? &c->server_prefix : &c->guest_prefix, g->mac, &g->ip6) == 0)
+			g->has_ip6 = true;
+		if (lan && g->has_ip6 && lan_probe(p, c, AF_INET6, &g->ip6) > 0)
+			return bad(e, "guest add: %s is already in use on the LAN",
+				   inet_ntop(AF_INET6, &g->ip6, a, sizeof(a)));
+	}
 	return 0;
 }
 
@@ -453,9 +530,15 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 		r = write_lxc_net(p, c, &g, e);
 	if (r == 0)
 		r = hotplug(p, c, &g, e);
+	if (r == 0) {
+		r = publish_guest(p, c, &g, false);
+		if (r < 0)
+			fail(e, r, "guest add: publishing %s on the LAN: %s", g.name, strerror(-r));
+	}
 	if (r < 0 && !old) {
 		struct errmsg ignore;
 
+		publish_guest(p, c, &g, true);
 		unplug(&g);
 		restore_orig_net(p, g.name, &ignore);
 		dns_files(p, c, &g, true, &ignore);
@@ -486,6 +569,11 @@ int guest_del(const struct paths *p, const struct conf *c, const char *name, str
 		goto out;
 	}
 	g = *found;
+	r = publish_guest(p, c, &g, true);
+	if (r < 0) {
+		fail(e, r, "guest del: withdrawing %s from the LAN: %s", name, strerror(-r));
+		goto out;
+	}
 	unplug(&g);
 	for (size_t i = 0; i < reg.n_ports; i++) {
 		if (!streq(reg.ports[i].guest, name))

@@ -630,28 +630,55 @@ int nlk_proxy_del(struct nlk *n, int ifindex, int family, const void *addr)
 	return r == -ENOENT ? 0 : r;
 }
 
+struct proxy_dump {
+	int ifindex, family;
+	const void *addr;
+	int found;
+};
+
+static int proxy_dump_cb(struct nl_msg *msg, void *arg)
+{
+	struct proxy_dump *d = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct ndmsg *ndm = nlmsg_data(h);
+	struct nlattr *tb[NDA_MAX + 1];
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || !(ndm->ndm_flags & NTF_PROXY) ||
+	    ndm->ndm_family != d->family || ndm->ndm_ifindex != d->ifindex)
+		return NL_OK;
+	if (nlmsg_parse(h, sizeof(*ndm), tb, NDA_MAX, NULL) < 0 || !tb[NDA_DST])
+		return NL_OK;
+	if (nla_len(tb[NDA_DST]) == (d->family == AF_INET ? 4 : 16) &&
+	    !memcmp(nla_data(tb[NDA_DST]), d->addr, (size_t)nla_len(tb[NDA_DST])))
+		d->found = 1;
+	return NL_OK;
+}
+
+/* libnl's neighbour cache never asks for proxy entries: dump them by hand. */
 int nlk_proxy_has(struct nlk *n, int ifindex, int family, const void *addr)
 {
-	struct nl_cache *cache;
-	int found = 0, r;
+	struct ndmsg ndm = {.ndm_family = (uint8_t)family, .ndm_flags = NTF_PROXY};
+	struct proxy_dump d = {.ifindex = ifindex, .family = family, .addr = addr};
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+	int r;
 
-	r = rtnl_neigh_alloc_cache_flags(n->sk, &cache, NL_CACHE_AF_ITER);
+	msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP);
+	if (!msg)
+		return -ENOMEM;
+	r = nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO);
+	if (r == 0)
+		r = nl_send_auto(n->sk, msg);
+	nlmsg_free(msg);
 	if (r < 0)
 		return nle_to_errno(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_neigh *ne = (struct rtnl_neigh *)o;
-		struct nl_addr *d = rtnl_neigh_get_dst(ne);
-
-		if (!(rtnl_neigh_get_flags(ne) & NTF_PROXY) || rtnl_neigh_get_ifindex(ne) != ifindex)
-			continue;
-		if (d && nl_addr_get_family(d) == family &&
-		    !memcmp(nl_addr_get_binary_addr(d), addr, family == AF_INET ? 4 : 16)) {
-			found = 1;
-			break;
-		}
-	}
-	nl_cache_free(cache);
-	return found;
+	cb = nl_cb_clone(nl_socket_get_cb(n->sk));
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, proxy_dump_cb, &d);
+	r = nl_recvmsgs(n->sk, cb);
+	nl_cb_put(cb);
+	return r < 0 ? nle_to_errno(r) : d.found;
 }
 
 int nlk_veth_add(struct nlk *n, const char *name, const char *peer, uint32_t mtu)
@@ -764,5 +791,30 @@ out:
 	if (want)
 		rtnl_link_put(want);
 	rtnl_link_put(cur);
+	return r;
+}
+
+int nlk_addr_first_global(struct nlk *n, int ifindex, int family, void *ret_addr,
+			  uint8_t *ret_plen)
+{
+	struct nl_cache *cache;
+	int r = -ENOENT;
+
+	if (rtnl_addr_alloc_cache(n->sk, &cache) < 0)
+		return -EIO;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != family ||
+		    rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE || !local ||
+		    (rtnl_addr_get_flags(a) & IFA_F_TENTATIVE))
+			continue;
+		memcpy(ret_addr, nl_addr_get_binary_addr(local), family == AF_INET ? 4 : 16);
+		*ret_plen = (uint8_t)rtnl_addr_get_prefixlen(a);
+		r = 0;
+		break;
+	}
+	nl_cache_free(cache);
 	return r;
 }

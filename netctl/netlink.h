@@ -73,3 +73,6 @@ int nlk_link_set_master(struct nlk *n, const char *name, const char *master);
 int nlk_link_master(struct nlk *n, const char *name);
 /* Set a link's MAC address. */
 int nlk_link_set_mac(struct nlk *n, const char *name, const uint8_t mac[6]);
+/* First global-scope address of @family on @ifindex (0 and the address, or -ENOENT). */
+int nlk_addr_first_global(struct nlk *n, int ifindex, int family, void *ret_addr,
+			  uint8_t *ret_plen);

@@ -223,16 +223,21 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 int render_radvd(const struct conf *c, uint32_t mtu, char **ret)
 {
 	char prefix[INET6_ADDRSTRLEN + 4], p[INET6_ADDRSTRLEN], r6[INET6_ADDRSTRLEN], mtus[16];
+	/* Server mode hands out the LAN's prefix, off-link: guests send everything
+	 * to the router, which proxies NDP for them on the uplink. */
+	bool lan = c->mode == MODE_SERVER && c->server_prefix.plen == 64;
+	const struct ip6_net *net = lan ? &c->server_prefix : &c->guest_prefix;
 	struct in6_addr a6;
 
-	ntop6(&c->guest_prefix.addr, p);
-	snprintf(prefix, sizeof(prefix), "%s/%u", p, c->guest_prefix.plen);
+	ntop6(&net->addr, p);
+	snprintf(prefix, sizeof(prefix), "%s/%u", p, net->plen);
 	conf_router_ip6(c, &a6);
 	ntop6(&a6, r6);
 	snprintf(mtus, sizeof(mtus), "%u", mtu);
 	const struct tmpl_var vars[] = {
 		{"GUEST_IF", ROUTER_GUEST_IF}, {"MTU", mtus},         {"PREFIX", prefix},
 		{"ROUTER6", r6},               {"DOMAIN", c->domain},
+		{"ONLINK", lan ? "off" : "on"},
 	};
 	return tmpl_render(tmpl_radvd_conf_in, vars, ARRAY_SIZE(vars), ret);
 }
@@ -335,7 +340,10 @@ int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret)
 	char a4[INET_ADDRSTRLEN], mac[MAC_STRLEN];
 	struct sbuf b = {0};
 
-	(void)c;
-	sb_printf(&b, "%s,%s,%s\n", mac_format(g->mac, mac), ntop4(g->ip4, a4), g->name);
+	/* A guest with a LAN address is configured statically: no DHCP for it. */
+	if (publish_v4(c, g))
+		sb_printf(&b, "%s,ignore\n", mac_format(g->mac, mac));
+	else
+		sb_printf(&b, "%s,%s,%s\n", mac_format(g->mac, mac), ntop4(g->ip4, a4), g->name);
 	return sb_finish(&b, ret);
 }

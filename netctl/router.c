@@ -17,6 +17,7 @@
 #include "lxcw.h"
 #include "netlink.h"
 #include "netns.h"
+#include "publish.h"
 #include "nft.h"
 #include "render.h"
 #include "router.h"
@@ -288,7 +289,7 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 	static const char *const links[][2] = {{"usr/bin", "bin"}, {"usr/sbin", "sbin"},
 					       {"usr/lib", "lib"}, {"usr/lib64", "lib64"},
 					       {"/run", "var/run"}};
-	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL, *radvd = NULL;
+	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL;
 	char path[PATH_MAX];
 	int r;
 
@@ -313,8 +314,6 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 	if (r == 0)
 		r = render_dnsmasq(c, f->mtu, &dnsmasq);
 	if (r == 0)
-		r = render_radvd(c, f->mtu, &radvd);
-	if (r == 0)
 		r = render_lxc_conf(c, f, &lxcconf);
 	if (r < 0)
 		return fail(e, r, "rendering router files: %s", strerror(-r));
@@ -323,8 +322,6 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 				   &br->inittab_changed, e)) ||
 	    (r = write_rootfs_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644,
 				   &br->dnsmasq_changed, e)) ||
-	    (r = write_rootfs_file(p, "etc/lxtg/radvd.conf", radvd, 0644, &br->radvd_changed,
-				   e)) ||
 	    (r = write_rootfs_file(p, "etc/passwd",
 				   "root:x:0:0:root:/:/bin/sh\n"
 				   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
@@ -491,6 +488,7 @@ static int router_inside(const struct conf *c, const struct registry *reg, struc
 	struct in_addr g4 = conf_router_ip4(c), h4 = conf_hostlink_router_ip4(c);
 	struct in6_addr g6, h6;
 	const char *v6 = c->ipv6 ? "0" : "1";
+	const char *server = c->mode == MODE_SERVER && c->ipv6 ? "1" : "0";
 	_cleanup_free_ char *rules = NULL;
 	struct nlk *nl = NULL;
 	char nfterr[512];
@@ -518,6 +516,12 @@ static int router_inside(const struct conf *c, const struct registry *reg, struc
 		{"net/ipv4/conf/" ROUTER_HOST_IF "/rp_filter", "1"},
 		{"net/ipv4/ip_forward", "1"},
 		{"net/ipv6/conf/all/forwarding", c->ipv6 ? "1" : "0"},
+		/* Server mode answers ARP/NDP for guest addresses through exact proxy
+		 * entries only; proxy_delay 0 answers at once instead of after ~400 ms. */
+		{"net/ipv4/neigh/" ROUTER_UPLINK_IF "/proxy_delay", "0"},
+		{"net/ipv6/neigh/" ROUTER_UPLINK_IF "/proxy_delay", "0"},
+		{"net/ipv6/conf/all/proxy_ndp", server},
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/proxy_ndp", server},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
@@ -577,6 +581,44 @@ static int router_inside(const struct conf *c, const struct registry *reg, struc
 out:
 	nlk_close(nl);
 	return r;
+}
+
+/*
+ * Server mode, inside the router's netns: learn the LAN's /64 from the
+ * uplink's SLAAC address (ipv6_prefix = auto), then publish every guest that
+ * owns LAN addresses. In desktop mode the same call withdraws them.
+ */
+static int router_publish(struct conf *c, const struct registry *reg, long deadline,
+			  struct errmsg *e)
+{
+	struct nlk *nl = NULL;
+	int r, up;
+
+	r = nlk_open(&nl);
+	if (r < 0)
+		return fail(e, r, "netlink in the router: %s", strerror(-r));
+	up = nlk_ifindex(nl, ROUTER_UPLINK_IF);
+	if (c->mode == MODE_SERVER && c->ipv6 && c->server_prefix_auto && up > 0) {
+		struct in6_addr a;
+		uint8_t plen = 0;
+
+		/* SLAAC on the LAN takes one RA: poll for it, bounded. */
+		while ((r = nlk_addr_first_global(nl, up, AF_INET6, &a, &plen)) == -ENOENT &&
+		       now_ms() < deadline)
+			poll(NULL, 0, 10);
+		if (r == 0 && plen == 64) {
+			c->server_prefix.plen = 64;
+			memset(&c->server_prefix.addr, 0, sizeof(c->server_prefix.addr));
+			memcpy(&c->server_prefix.addr, &a, 8);
+		} else {
+			log_info("no IPv6 prefix learned on the uplink: guests get no LAN IPv6");
+		}
+	}
+	r = 0;
+	for (size_t i = 0; i < reg->n_guests && r == 0; i++)
+		r = publish_apply(nl, c, &reg->guests[i], false);
+	nlk_close(nl);
+	return r < 0 ? fail(e, r, "publishing guests on the uplink: %s", nlk_strerror(r)) : 0;
 }
 
 /* Open the FIFO the router's init is blocked on: then it starts its daemons. */
@@ -683,6 +725,8 @@ static void restart_daemon(pid_t init, const char *comm)
 
 int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 {
+	_cleanup_free_ char *radvd = NULL;
+	struct conf cc = *c;
 	struct router_facts f;
 	struct build_result br = {0};
 	struct registry reg = {0};
@@ -749,8 +793,21 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 		fail(e, r, "entering the router's network namespace: %s", strerror(-r));
 		goto out;
 	}
-	r = router_inside(c, &reg, e);
+	r = router_inside(&cc, &reg, e);
+	if (r == 0)
+		r = router_publish(&cc, &reg, deadline, e);
 	netns_leave(saved);
+	if (r < 0)
+		goto out;
+	/* radvd advertises the LAN prefix in server mode: known only now. */
+	r = render_radvd(&cc, f.mtu, &radvd);
+	if (r < 0) {
+		fail(e, r, "rendering radvd.conf: %s", strerror(-r));
+		goto out;
+	}
+	r = write_rootfs_file(p, "etc/lxtg/radvd.conf", radvd, 0644, &br.radvd_changed, e);
+	if (r == 0)
+		r = runtime_save(p, &cc);
 	if (r < 0)
 		goto out;
 	if (!started) {

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "lxcw.h"
+#include "publish.h"
 #include "router.h"
 #include "state.h"
 #include "status.h"
@@ -23,6 +24,7 @@ struct row {
 	pid_t pid;
 	uint64_t mem;
 	char ports[256];
+	const char *published; /* server mode: "yes"/"no"; NULL otherwise */
 };
 
 static void json_str(FILE *f, const char *key, const char *v, bool comma)
@@ -57,7 +59,7 @@ static void row_cols(const struct row *r, char cols[8][64])
 }
 
 static void print_row(FILE *f, const struct row *r, bool json, bool color, bool first,
-		      const int w[8])
+		      const int w[9])
 {
 	if (json) {
 		fprintf(f, "%s{", first ? "" : ",");
@@ -76,7 +78,10 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 			fprintf(f, "%s\"%.*s\"", p == r->ports ? "" : ",",
 				(int)(comma ? comma - p : (long)strlen(p)), p);
 		}
-		fprintf(f, "]}");
+		fprintf(f, "]");
+		if (r->published)
+			fprintf(f, ",\"published\":%s", streq(r->published, "yes") ? "true" : "false");
+		fprintf(f, "}");
 		return;
 	}
 	char cols[8][64];
@@ -87,9 +92,12 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 		on = streq(r->state, "RUNNING") ? "\033[32m" : "\033[31m";
 		off = "\033[0m";
 	}
-	fprintf(f, "%-*s  %s%-*s%s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], cols[0], on, w[1],
+	fprintf(f, "%-*s  %s%-*s%s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s", w[0], cols[0], on, w[1],
 		cols[1], off, w[2], cols[2], w[3], cols[3], w[4], cols[4], w[5], cols[5], w[6],
-		cols[6], cols[7]);
+		cols[6], w[8] ? w[7] : 0, cols[7]);
+	if (w[8])
+		fprintf(f, "  %s", r->published ? r->published : "-");
+	fputc('\n', f);
 }
 
 static void fill_ct(struct row *row, const char *lxcpath, const char *name)
@@ -109,17 +117,20 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 {
 	static const char *const head[8] = {"NAME", "STATE", "IPV4", "IPV6",
 					    "MAC",  "PID",   "MEMORY", "PORTS"};
+	struct conf cc = *c;
 	struct registry reg = {0};
 	struct paths p;
 	bool color = !ctx->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	_cleanup_free_ struct row *rows = NULL;
 	size_t n = 0;
-	int w[8], r;
+	int w[9] = {0}, r;
 
 	if (paths_init(&p, ctx->state_dir, ctx->lxcpath, c) < 0) {
 		cli_error("status: state dir or lxcpath unusable");
 		return EXIT_USAGE;
 	}
+	runtime_load(&p, &cc);
+	c = &cc;
 	r = registry_load(ctx->state_dir, &reg);
 	if (r < 0 && r != -ENOENT && r != -EACCES) {
 		cli_error("status: guest registry in %s: %s", ctx->state_dir, strerror(-r));
@@ -160,6 +171,8 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 		if (g->has_ip6 && c->ipv6)
 			inet_ntop(AF_INET6, &g->ip6, row->ipv6, sizeof(row->ipv6));
 		mac_format(g->mac, row->mac);
+		if (publish_v4(c, g) || publish_v6(c, g))
+			row->published = publish_present(&p, c, g) ? "yes" : "no";
 		for (size_t j = 0; j < reg.n_ports; j++) {
 			const struct port_fwd *pf = &reg.ports[j];
 
@@ -172,6 +185,8 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 	}
 	for (int k = 0; k < 8; k++)
 		w[k] = (int)strlen(head[k]);
+	if (c->mode == MODE_SERVER)
+		w[8] = 1;
 	for (size_t i = 0; i < n; i++) {
 		char cols[8][64];
 
@@ -183,9 +198,9 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 	if (ctx->json)
 		printf("[");
 	else
-		printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], head[0], w[1], head[1],
-		       w[2], head[2], w[3], head[3], w[4], head[4], w[5], head[5], w[6], head[6],
-		       head[7]);
+		printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s%s\n", w[0], head[0], w[1],
+		       head[1], w[2], head[2], w[3], head[3], w[4], head[4], w[5], head[5], w[6],
+		       head[6], w[8] ? w[7] : 0, head[7], w[8] ? "  PUBLISHED" : "");
 	for (size_t i = 0; i < n; i++)
 		print_row(stdout, &rows[i], ctx->json, color, i == 0, w);
 	if (ctx->json)

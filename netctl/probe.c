@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <ndp.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "probe.h"
+#include "util.h"
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+struct arp_pkt {
+	uint16_t htype, ptype;
+	uint8_t hlen, plen;
+	uint16_t op;
+	uint8_t sha[6], spa[4], tha[6], tpa[4];
+} __attribute__((packed));
+
+int probe_arp(const char *ifname, struct in_addr addr, int timeout_ms)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP)};
+	struct arp_pkt req = {.htype = htons(1), .ptype = htons(ETH_P_IP), .hlen = 6, .plen = 4,
+			      .op = htons(1)};
+	struct ifreq ifr = {0};
+	_cleanup_close_ int fd = -1;
+	long deadline = mono_ms() + timeout_ms;
+
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (!sll.sll_ifindex)
+		return -ENODEV;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return -errno;
+	/* RFC 5227 probe: sender IP 0.0.0.0, so no host updates its ARP cache. */
+	memcpy(req.sha, ifr.ifr_hwaddr.sa_data, 6);
+	memcpy(req.tpa, &addr, 4);
+	sll.sll_halen = 6;
+	memset(sll.sll_addr, 0xff, 6);
+	for (int tries = 0; tries < 2; tries++) {
+		if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+			return -errno;
+		for (long left; (left = deadline - mono_ms() - (tries ? 0 : timeout_ms / 2)) > 0;) {
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			struct arp_pkt rep;
+
+			if (poll(&pfd, 1, (int)left) <= 0)
+				break;
+			if (recv(fd, &rep, sizeof(rep), 0) == (ssize_t)sizeof(rep) &&
+			    rep.op == htons(2) && !memcmp(rep.spa, &addr, 4))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+struct ndp_wait {
+	struct in6_addr target;
+	int found;
+};
+
+static int na_seen(struct ndp *ndp, struct ndp_msg *msg, void *priv)
+{
+	struct ndp_wait *w = priv;
+	struct nd_neighbor_advert *na = ndp_msg_payload(msg);
+
+	if (ndp_msg_payload_len(msg) >= sizeof(*na) &&
+	    !memcmp(&na->nd_na_target, &w->target, sizeof(w->target)))
+		w->found = 1;
+	return 0;
+}
+
+int probe_ndp(const char *ifname, const struct in6_addr *addr, int timeout_ms)
+{
+	struct ndp_wait w = {.target = *addr};
+	struct ndp *ndp = NULL;
+	struct ndp_msg *msg = NULL;
+	unsigned ifindex = if_nametoindex(ifname);
+	long deadline = mono_ms() + timeout_ms;
+	int r;
+
+	if (!ifindex)
+		return -ENODEV;
+	r = ndp_open(&ndp);
+	if (r < 0)
+		return r;
+	r = ndp_msgrcv_handler_register(ndp, na_seen, NDP_MSG_NA, ifindex, &w);
+	if (r < 0)
+		goto out;
+	r = ndp_msg_new(&msg, NDP_MSG_NS);
+	if (r < 0)
+		goto out;
+	ndp_msg_ifindex_set(msg, ifindex);
+	ndp_msg_target_set(msg, &w.target);
+	ndp_msg_opt_set(msg);
+	r = ndp_msg_send(ndp, msg);
+	if (r < 0)
+		goto out;
+	while (!w.found) {
+		struct pollfd pfd = {.fd = ndp_get_eventfd(ndp), .events = POLLIN};
+		long left = deadline - mono_ms();
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		r = ndp_call_eventfd_handler(ndp);
+		if (r < 0)
+			goto out;
+	}
+	r = w.found;
+out:
+	if (msg)
+		ndp_msg_destroy(msg);
+	if (ndp) {
+		ndp_msgrcv_handler_unregister(ndp, na_seen, NDP_MSG_NA, ifindex, &w);
+		ndp_close(ndp);
+	}
+	return r;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Probing the LAN before an address is handed to a guest (server mode): an
+ * ARP probe for IPv4 and a neighbour solicitation through libndp for IPv6.
+ * The only module that includes libndp. Works in the caller's netns.
+ */
+#pragma once
+
+#include <netinet/in.h>
+
+/* 1 if some host on @ifname answers for @addr within @timeout_ms, 0 if none, -errno. */
+int probe_arp(const char *ifname, struct in_addr addr, int timeout_ms);
+int probe_ndp(const char *ifname, const struct in6_addr *addr, int timeout_ms);

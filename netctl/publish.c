@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+
+#include "fsutil.h"
+#include "netns.h"
+#include "publish.h"
+#include "render.h"
+#include "util.h"
+
+static int one(struct nlk *nl, int up, int down, int family, const void *addr, bool want)
+{
+	uint8_t plen = family == AF_INET ? 32 : 128;
+	int r;
+
+	if (!want) {
+		r = nlk_proxy_del(nl, up, family, addr);
+		if (r == 0)
+			r = nlk_route_del(nl, family, addr, plen, down);
+		return r;
+	}
+	r = nlk_route_replace(nl, family, addr, plen, NULL, down);
+	if (r == 0)
+		r = nlk_proxy_add(nl, up, family, addr);
+	return r;
+}
+
+int publish_apply(struct nlk *nl, const struct conf *c, const struct guest *g, bool del)
+{
+	int up = nlk_ifindex(nl, ROUTER_UPLINK_IF), down = nlk_ifindex(nl, ROUTER_GUEST_IF);
+	int r;
+
+	if (up < 0 || down < 0)
+		return up < 0 ? up : down;
+	r = one(nl, up, down, AF_INET, &g->ip4, !del && publish_v4(c, g));
+	if (r == 0 && g->has_ip6)
+		r = one(nl, up, down, AF_INET6, &g->ip6, !del && publish_v6(c, g));
+	return r;
+}
+
+int publish_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool del)
+{
+	struct nlk *nl = NULL;
+	pid_t pid = router_pid(p, c);
+	int r, saved;
+
+	if (!pid)
+		return 0;
+	r = netns_enter_pid(pid, &saved);
+	if (r < 0)
+		return r;
+	r = nlk_open(&nl);
+	if (r == 0)
+		r = publish_apply(nl, c, g, del);
+	nlk_close(nl);
+	netns_leave(saved);
+	return r;
+}
+
+bool publish_present(const struct paths *p, const struct conf *c, const struct guest *g)
+{
+	struct nlk *nl = NULL;
+	pid_t pid = router_pid(p, c);
+	bool ok = false;
+	int saved, up;
+
+	if (!pid || netns_enter_pid(pid, &saved) < 0)
+		return false;
+	if (nlk_open(&nl) == 0 && (up = nlk_ifindex(nl, ROUTER_UPLINK_IF)) > 0) {
+		ok = true;
+		if (publish_v4(c, g))
+			ok &= nlk_proxy_has(nl, up, AF_INET, &g->ip4) == 1;
+		if (publish_v6(c, g))
+			ok &= nlk_proxy_has(nl, up, AF_INET6, &g->ip6) == 1;
+	}
+	nlk_close(nl);
+	netns_leave(saved);
+	return ok;
+}
+
+int runtime_save(const struct paths *p, const struct conf *c)
+{
+	char path[PATH_MAX], text[256], pfx[INET6_ADDRSTRLEN] = "-";
+
+	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0)
+		return -ENAMETOOLONG;
+	if (c->server_prefix.plen)
+		inet_ntop(AF_INET6, &c->server_prefix.addr, pfx, sizeof(pfx));
+	snprintf(text, sizeof(text), "mode %s\nlan_prefix %s/%u\n",
+		 c->mode == MODE_SERVER ? "server" : "desktop", pfx, c->server_prefix.plen);
+	return write_if_changed(path, text, 0600) < 0 ? -EIO : 0;
+}
+
+void runtime_load(const struct paths *p, struct conf *c)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX], mode[16], pfx[INET6_ADDRSTRLEN + 8];
+	struct ip6_net net;
+	size_t len;
+
+	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0 ||
+	    read_file(path, &text, &len) < 0)
+		return;
+	if (sscanf(text, "mode %15s\nlan_prefix %47s", mode, pfx) != 2)
+		return;
+	c->mode = streq(mode, "server") ? MODE_SERVER : MODE_DESKTOP;
+	if (c->server_prefix_auto && addr_parse_ip6_net(pfx, &net) == 0)
+		c->server_prefix = net;
+}

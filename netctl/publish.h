@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Server mode: guests with LAN addresses, published on the uplink through
+ * exact proxy ARP / proxy NDP entries and reached through host routes.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "elems.h"
+#include "netlink.h"
+#include "router.h"
+#include "state.h"
+
+/*
+ * publish_apply - in the router's netns (nl opened there): add (or with
+ * @del remove) the proxy entries on the uplink and the /32 and /128 routes
+ * to the guest link. Entries the guest should not have are removed, so
+ * switching modes converges.
+ */
+int publish_apply(struct nlk *nl, const struct conf *c, const struct guest *g, bool del);
+/* Enter the running router and publish_apply() there. 0 if the router is down. */
+int publish_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool del);
+/* Are the proxy entries of this guest present? (for status) */
+bool publish_present(const struct paths *p, const struct conf *c, const struct guest *g);
+
+/* Runtime facts that `up` learned and later commands need: mode and LAN prefix. */
+int runtime_save(const struct paths *p, const struct conf *c);
+/* Override c->mode and (if learned) c->server_prefix from the running router. */
+void runtime_load(const struct paths *p, struct conf *c);
