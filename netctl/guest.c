@@ -20,6 +20,7 @@
 #include "probe.h"
 #include "publish.h"
 #include "render.h"
+#include "sysctl.h"
 #include "util.h"
 
 static void encode(const struct field *f, struct nftx_key *k)
@@ -292,6 +293,8 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 		r = nlk_link_set_master(nl, port, c->guest_bridge);
 	if (r == 0)
 		r = nlk_link_up(nl, port, 0);
+	if (r == 0)
+		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", port);
 	if (r < 0) {
 		fail(e, r, "creating %s: %s", port, nlk_strerror(r));
 		nlk_link_del(nl, port);

@@ -28,6 +28,7 @@
 
 #define MARKER "# lxctogo-net managed router"
 #define READY_TIMEOUT_MS 5000
+#define UPLINK_LEASE_MS 2000
 
 int paths_init(struct paths *p, const char *state_dir, const char *lxcpath, const struct conf *c)
 {
@@ -284,7 +285,7 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 {
 	static const char *const dirs[] = {"dev", "proc", "sys", "tmp", "run", "usr", "etc/lxtg",
 					   "lxtg/hosts", "lxtg/dhcp-hosts", "lxtg/state",
-					   "lxtg/run", "var"};
+					   "lxtg/run/dnsmasq.d", "var"};
 	/* Mirror the host's merged-/usr links so host binaries find their loader. */
 	static const char *const links[][2] = {{"usr/bin", "bin"}, {"usr/sbin", "sbin"},
 					       {"usr/lib", "lib"}, {"usr/lib64", "lib64"},
@@ -434,6 +435,30 @@ static int host_links(const struct paths *p, const struct conf *c, const struct 
 }
 
 /*
+ * The host ends of the router's links: on their bridges (a recreated bridge
+ * lost them) and with no IPv6 of their own, so the host never hears the
+ * router's RAs on them.
+ */
+static int router_ports(const struct conf *c, const struct router_facts *f, struct nlk *nl,
+			struct errmsg *e)
+{
+	const char *ports[][2] = {{f->veth_guest, c->guest_bridge}, {f->veth_host, c->host_bridge}};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
+		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", ports[i][0]);
+		if (r == 0)
+			r = nlk_link_set_master(nl, ports[i][0], ports[i][1]);
+		if (r == 0)
+			r = nlk_link_up(nl, ports[i][0], 0);
+		if (r < 0)
+			return fail(e, r, "attaching %s to %s: %s", ports[i][0], ports[i][1],
+				    nlk_strerror(r));
+	}
+	return 0;
+}
+
+/*
  * The guest-port guards (one transaction, with every guest's elements), and
  * the ports of guests that run while the bridge was recreated: a deleted
  * bridge drops its ports, `up` puts them back.
@@ -460,6 +485,8 @@ static int host_guards(const struct conf *c, const struct registry *reg, struct 
 		r = nlk_link_set_master(nl, port, c->guest_bridge);
 		if (r == 0)
 			r = nlk_link_up(nl, port, 0);
+		if (r == 0)
+			r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", port);
 		if (r < 0)
 			return fail(e, r, "reattaching %s to %s: %s", port, c->guest_bridge,
 				    nlk_strerror(r));
@@ -693,9 +720,24 @@ static int dns_probe(struct in_addr server, const char *name, const char *domain
 	return a[0] == q[0] && a[1] == q[1] && (a[2] & 0x80);
 }
 
-static int wait_ready(const struct conf *c, pid_t init, long deadline, struct errmsg *e)
+static int wait_ready(const struct paths *p, const struct conf *c, pid_t init, long deadline,
+		      struct errmsg *e)
 {
 	bool dns = false, ra = !c->ipv6;
+	char bound[PATH_MAX];
+	long lease_deadline = now_ms() + UPLINK_LEASE_MS;
+	struct stat st;
+
+	/* The first uplink lease may restart dnsmasq once (the LAN's domain goes into
+	 * its rebind exemption): let that happen before saying "ready". A LAN without
+	 * DHCP only costs UPLINK_LEASE_MS. */
+	if (c->attach == ATTACH_MACVLAN &&
+	    pathf(bound, sizeof(bound), "%s/lxtg/run/uplink.bound", p->rootfs) == 0) {
+		while (stat(bound, &st) < 0 && now_ms() < lease_deadline)
+			poll(NULL, 0, 5);
+		if (stat(bound, &st) < 0)
+			log_info("no DHCP lease on the uplink yet; the router keeps asking");
+	}
 
 	while (!dns || !ra) {
 		if (!dns)
@@ -788,6 +830,9 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 			goto out;
 		}
 	}
+	r = router_ports(c, &f, nl, e);
+	if (r < 0)
+		goto out;
 	r = netns_enter_pid(info.pid, &saved);
 	if (r < 0) {
 		fail(e, r, "entering the router's network namespace: %s", strerror(-r));
@@ -824,7 +869,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 		fail(e, r, "releasing the router's init: %s", strerror(-r));
 		goto out;
 	}
-	r = wait_ready(c, info.pid, deadline, e);
+	r = wait_ready(p, c, info.pid, deadline + UPLINK_LEASE_MS, e);
 out:
 	registry_free(&reg);
 	nlk_close(nl);
