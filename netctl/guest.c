@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "elems.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "guest.h"
 #include "lxcw.h"
@@ -513,6 +514,7 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 		r = plan_guest(p, c, &reg, req, &g, e);
 		if (r < 0)
 			goto out;
+		fault_point("guest add: planned");
 		r = save_orig_net(p, g.name, e);
 		if (r < 0)
 			goto out;
@@ -525,14 +527,19 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 		}
 	}
 	n = elems_guest(c, &g, d);
+	fault_point("guest add: registered");
 	/* Guards before the link: the first frame of the guest is checked. */
 	r = apply_elems(p, c, d, n, false, e);
+	fault_point("guest add: elements");
 	if (r == 0)
 		r = dns_files(p, c, &g, false, e);
+	fault_point("guest add: dns files");
 	if (r == 0)
 		r = write_lxc_net(p, c, &g, e);
+	fault_point("guest add: lxc config");
 	if (r == 0)
 		r = hotplug(p, c, &g, e);
+	fault_point("guest add: hotplug");
 	if (r == 0) {
 		r = publish_guest(p, c, &g, false);
 		if (r < 0)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "elems.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "lxcw.h"
 #include "netlink.h"
@@ -344,6 +345,7 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
 		return fail(e, -errno, "creating %s: %s", path, strerror(errno));
 
+	fault_point("up: rootfs written");
 	r = mkdir_p(p->ct_dir, 0755);
 	if (r < 0)
 		return fail(e, r, "creating %s: %s", p->ct_dir, strerror(-r));
@@ -392,6 +394,7 @@ static int host_links(const struct paths *p, const struct conf *c, const struct 
 	conf_hostlink_host_ip6(c, &h6);
 	conf_hostlink_router_ip6(c, &r6);
 	for (size_t i = 0; i < ARRAY_SIZE(bridges); i++) {
+		fault_point("up: bridge");
 		/* Record before creating: a crash in between must not leak the link. */
 		if (nlk_ifindex(nl, bridges[i]) == -ENODEV) {
 			r = owned_add(p, bridges[i]);
@@ -792,6 +795,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 		fail(e, r, "reading the guest registry in %s: %s", p->state, strerror(-r));
 		goto out;
 	}
+	fault_point("up: before rootfs");
 	r = build_rootfs(p, c, &f, &reg, &br, e);
 	if (r == 0)
 		r = host_links(p, c, &f, nl, e);
@@ -799,6 +803,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 		r = host_guards(c, &reg, nl, e);
 	if (r < 0)
 		goto out;
+	fault_point("up: before router start");
 	r = lxcw_info(p->lxcpath, c->router, &info);
 	if (r < 0) {
 		fail(e, r, "router state: %s", strerror(-r));
@@ -830,6 +835,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 			goto out;
 		}
 	}
+	fault_point("up: router started");
 	r = router_ports(c, &f, nl, e);
 	if (r < 0)
 		goto out;
@@ -844,6 +850,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 	netns_leave(saved);
 	if (r < 0)
 		goto out;
+	fault_point("up: router configured");
 	/* radvd advertises the LAN prefix in server mode: known only now. */
 	r = render_radvd(&cc, f.mtu, &radvd);
 	if (r < 0) {
@@ -861,6 +868,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 		if (br.radvd_changed)
 			restart_daemon(info.pid, "radvd");
 	}
+	fault_point("up: before release");
 	/* A router restarted behind our back waits on the FIFO too: release it. */
 	r = release_router(p, started ? deadline : 0);
 	if (r == -ETIMEDOUT && !started)
