@@ -46,10 +46,9 @@ t_ok "an unassigned pool address gets no ARP answer" not sb_peer_exec ping -c1 -
 t_ok "... and no neighbour entry on peer" not grep_out lladdr sb_peer_exec ip neigh show 192.0.2.115
 
 # ---- no NAT: the LAN sees the guest's own address, the guest sees the peer's
-sb_lan_exec timeout 5 tcpdump -n -l -i br0 -c 1 "icmp and dst host $SB_LAN_V4" >"$SB_TMP/cap" 2>/dev/null &
+sb_lan_exec timeout 5 tcpdump -n -l -i br0 -c 1 "icmp and dst host $SB_LAN_V4" >"$SB_TMP/cap" 2>"$SB_TMP/cap.err" &
 cap=$!
-sb_wait_for "tcpdump to listen" 2000 grep -q . /dev/null || true
-sleep 0.3
+sb_wait_for "tcpdump to listen" 3000 grep -q "listening on" "$SB_TMP/cap.err"
 t_ok "web reaches the LAN router" sb_guest_exec web ping -c1 -W2 "$SB_LAN_V4"
 wait "$cap"
 t_ok "the LAN sees web's own source address" grep -q "IP $WEB4 > $SB_LAN_V4" "$SB_TMP/cap"
@@ -61,9 +60,9 @@ sb_guest_exec web sh -c 'setsid sh -c "while :; do nc -l -p 80 -e /srv-hi; done"
 fetch() { sb_peer_exec timeout 3 busybox nc "$1" 80 </dev/null 2>/dev/null; }
 t_is "inbound = ports: web:80 is closed to the LAN before it is exposed" "$(fetch "$WEB4")" ""
 t_ok "port add web 80:80 exposes it" lx port add web 80:80
-nsenter -t "$(sb_lxc info web -pH)" -n timeout 5 tcpdump -n -l -i eth0 -c 1 "tcp dst port 80 and tcp[tcpflags] & tcp-syn != 0" >"$SB_TMP/cap80" 2>/dev/null &
+nsenter -t "$(sb_lxc info web -pH)" -n timeout 5 tcpdump -n -l -i eth0 -c 1 "tcp dst port 80 and tcp[tcpflags] & tcp-syn != 0" >"$SB_TMP/cap80" 2>"$SB_TMP/cap80.err" &
 cap=$!
-sleep 0.3
+sb_wait_for "tcpdump to listen" 3000 grep -q "listening on" "$SB_TMP/cap80.err"
 t_ok "peer reaches web:80 on its LAN address" grep_out hello fetch "$WEB4"
 wait "$cap"
 t_ok "the connection reaches web from peer's real address" grep -q "IP $SB_PEER_V4\.[0-9]* > $WEB4.80" "$SB_TMP/cap80"
