@@ -8,6 +8,9 @@
 
 #include "cli.h"
 #include "lxcw.h"
+#include "netlink.h"
+#include "netns.h"
+#include "nft.h"
 #include "publish.h"
 #include "router.h"
 #include "state.h"
@@ -25,7 +28,46 @@ struct row {
 	uint64_t mem;
 	char ports[256];
 	const char *published; /* server mode: "yes"/"no"; NULL otherwise */
+	char drift[512];       /* router row: what differs from what `up` made */
 };
+
+/* Compare the running system with what `up` builds; one short phrase per finding. */
+static void find_drift(const struct paths *p, const struct conf *c, pid_t pid, char *out,
+		       size_t size)
+{
+	const char *bridges[] = {c->guest_bridge, c->host_bridge};
+	_cleanup_free_ char *listing = NULL;
+	struct nlk *nl = NULL;
+	size_t off = 0;
+	int saved;
+
+#define DRIFT(...)                                                                          \
+	do {                                                                                \
+		if (off < size)                                                             \
+			off += (size_t)snprintf(out + off, size - off, "%s", off ? "; " : "");     \
+		if (off < size)                                                             \
+			off += (size_t)snprintf(out + off, size - off, __VA_ARGS__);         \
+	} while (0)
+
+	out[0] = '\0';
+	if (nlk_open(&nl) == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(bridges); i++)
+			if (nlk_ifindex(nl, bridges[i]) < 0)
+				DRIFT("bridge %s missing", bridges[i]);
+		nlk_close(nl);
+	}
+	if (nftx_list_table("bridge", "lxctogo", true, &listing) < 0)
+		DRIFT("host table bridge lxctogo missing");
+	free(listing);
+	listing = NULL;
+	if (netns_enter_pid(pid, &saved) == 0) {
+		if (nftx_list_table("inet", "lxctogo", true, &listing) < 0)
+			DRIFT("router table inet lxctogo missing");
+		netns_leave(saved);
+	}
+	(void)p;
+#undef DRIFT
+}
 
 static void json_str(FILE *f, const char *key, const char *v, bool comma)
 {
@@ -81,6 +123,10 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 		fprintf(f, "]");
 		if (r->published)
 			fprintf(f, ",\"published\":%s", streq(r->published, "yes") ? "true" : "false");
+		if (streq(r->kind, "router")) {
+			fputc(',', f);
+			json_str(f, "drift", r->drift, false);
+		}
 		fprintf(f, "}");
 		return;
 	}
@@ -153,6 +199,8 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 			fill_ct(row, p.lxcpath, c->router);
 		else
 			snprintf(row->state, sizeof(row->state), "ABSENT");
+		if (row->pid)
+			find_drift(&p, c, row->pid, row->drift, sizeof(row->drift));
 		inet_ntop(AF_INET, &a4, row->ipv4, sizeof(row->ipv4));
 		if (c->ipv6) {
 			conf_router_ip6(c, &a6);
@@ -205,6 +253,8 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 		print_row(stdout, &rows[i], ctx->json, color, i == 0, w);
 	if (ctx->json)
 		printf("]\n");
+	else if (router_row && rows[0].drift[0])
+		printf("DRIFT: %s (lxctogo-net up repairs it)\n", rows[0].drift);
 	registry_free(&reg);
 	return EXIT_OK;
 }
