@@ -381,6 +381,9 @@ static int lan_probe(const struct paths *p, const struct conf *c, int family, co
 
 	if (!pid)
 		return 0; /* router down: `up` publishes, nobody to ask now */
+	if (c->attach == ATTACH_ROUTED) /* the host's NIC is on the LAN */
+		return family == AF_INET ? probe_arp(c->uplink, *(const struct in_addr *)addr, 300)
+					 : probe_ndp(c->uplink, addr, 300);
 	r = netns_enter_pid(pid, &saved);
 	if (r < 0)
 		return r;

@@ -7,33 +7,57 @@
 #include "render.h"
 #include "util.h"
 
-static int one(struct nlk *nl, int up, int down, int family, const void *addr, bool want)
+/* Proxy entry on @up (0: none) and a route via @gw (NULL: on-link) on @down. */
+static int one(struct nlk *nl, int up, int down, const void *gw, int family, const void *addr,
+	       bool want)
 {
 	uint8_t plen = family == AF_INET ? 32 : 128;
-	int r;
+	int r = 0;
 
 	if (!want) {
-		r = nlk_proxy_del(nl, up, family, addr);
+		if (up)
+			r = nlk_proxy_del(nl, up, family, addr);
 		if (r == 0)
 			r = nlk_route_del(nl, family, addr, plen, down);
 		return r;
 	}
-	r = nlk_route_replace(nl, family, addr, plen, NULL, down);
-	if (r == 0)
+	r = nlk_route_replace(nl, family, addr, plen, gw, down);
+	if (r == 0 && up)
 		r = nlk_proxy_add(nl, up, family, addr);
+	return r;
+}
+
+int publish_host(struct nlk *nl, const struct conf *c, const struct guest *g, bool del)
+{
+	struct in_addr r4 = conf_hostlink_router_ip4(c);
+	struct in6_addr r6;
+	int up, down, r;
+
+	if (c->attach != ATTACH_ROUTED && !del)
+		return 0;
+	conf_hostlink_router_ip6(c, &r6);
+	up = nlk_ifindex(nl, c->uplink);
+	down = nlk_ifindex(nl, c->host_bridge);
+	if (up < 0 || down < 0)
+		return del ? 0 : (up < 0 ? up : down);
+	r = one(nl, up, down, &r4, AF_INET, &g->ip4, !del && publish_v4(c, g));
+	if (r == 0 && g->has_ip6)
+		r = one(nl, up, down, &r6, AF_INET6, &g->ip6, !del && publish_v6(c, g));
 	return r;
 }
 
 int publish_apply(struct nlk *nl, const struct conf *c, const struct guest *g, bool del)
 {
-	int up = nlk_ifindex(nl, ROUTER_UPLINK_IF), down = nlk_ifindex(nl, ROUTER_GUEST_IF);
+	/* With attach = routed the host answers on the LAN; the router only routes. */
+	int up = c->attach == ATTACH_ROUTED ? 0 : nlk_ifindex(nl, ROUTER_UPLINK_IF);
+	int down = nlk_ifindex(nl, ROUTER_GUEST_IF);
 	int r;
 
 	if (up < 0 || down < 0)
 		return up < 0 ? up : down;
-	r = one(nl, up, down, AF_INET, &g->ip4, !del && publish_v4(c, g));
+	r = one(nl, up, down, NULL, AF_INET, &g->ip4, !del && publish_v4(c, g));
 	if (r == 0 && g->has_ip6)
-		r = one(nl, up, down, AF_INET6, &g->ip6, !del && publish_v6(c, g));
+		r = one(nl, up, down, NULL, AF_INET6, &g->ip6, !del && publish_v6(c, g));
 	return r;
 }
 
@@ -43,6 +67,15 @@ int publish_guest(const struct paths *p, const struct conf *c, const struct gues
 	pid_t pid = router_pid(p, c);
 	int r, saved;
 
+	if (c->attach == ATTACH_ROUTED) {
+		r = nlk_open(&nl);
+		if (r == 0)
+			r = publish_host(nl, c, g, del || !pid);
+		nlk_close(nl);
+		nl = NULL;
+		if (r < 0)
+			return r;
+	}
 	if (!pid)
 		return 0;
 	r = netns_enter_pid(pid, &saved);
@@ -60,12 +93,13 @@ bool publish_present(const struct paths *p, const struct conf *c, const struct g
 {
 	struct nlk *nl = NULL;
 	pid_t pid = router_pid(p, c);
-	bool ok = false;
-	int saved, up;
+	bool ok = false, routed = c->attach == ATTACH_ROUTED;
+	int saved = -1, up;
 
-	if (!pid || netns_enter_pid(pid, &saved) < 0)
+	if (!pid || (!routed && netns_enter_pid(pid, &saved) < 0))
 		return false;
-	if (nlk_open(&nl) == 0 && (up = nlk_ifindex(nl, ROUTER_UPLINK_IF)) > 0) {
+	if (nlk_open(&nl) == 0 &&
+	    (up = nlk_ifindex(nl, routed ? c->uplink : ROUTER_UPLINK_IF)) > 0) {
 		ok = true;
 		if (publish_v4(c, g))
 			ok &= nlk_proxy_has(nl, up, AF_INET, &g->ip4) == 1;

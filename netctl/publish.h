@@ -20,6 +20,8 @@
  * switching modes converges.
  */
 int publish_apply(struct nlk *nl, const struct conf *c, const struct guest *g, bool del);
+/* attach = routed, in the host: proxy entries on the NIC, routes via the router. */
+int publish_host(struct nlk *nl, const struct conf *c, const struct guest *g, bool del);
 /* Enter the running router and publish_apply() there. 0 if the router is down. */
 int publish_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool del);
 /* Are the proxy entries of this guest present? (for status) */

@@ -97,6 +97,11 @@ static const char *ntop6(const struct in6_addr *a, char *buf)
 	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
+const char *router_uplink_if(const struct conf *c)
+{
+	return c->attach == ATTACH_ROUTED ? ROUTER_HOST_IF : ROUTER_UPLINK_IF;
+}
+
 int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **ret)
 {
 	struct sbuf net = {0};
@@ -107,31 +112,36 @@ int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **r
 	mac_format(f->mac_uplink, m0);
 	mac_format(f->mac_guest, m1);
 	mac_format(f->mac_host, m2);
-	/* Links come up unconfigured; the controller sets sysctls before addresses. */
+	/* Links come up unconfigured; the controller sets sysctls before addresses.
+	 * With attach = routed there is no macvlan: the host link is the uplink. */
+	int i = 0;
+
+	if (c->attach == ATTACH_MACVLAN)
+		sb_printf(&net,
+			  "lxc.net.%d.type = macvlan\n"
+			  "lxc.net.%d.macvlan.mode = bridge\n"
+			  "lxc.net.%d.link = %s\n"
+			  "lxc.net.%d.name = " ROUTER_UPLINK_IF "\n"
+			  "lxc.net.%d.hwaddr = %s\n"
+			  "lxc.net.%d.mtu = %u\n",
+			  i, i, i, f->uplink, i, i, m0, i, f->mtu), i++;
 	sb_printf(&net,
-		  "lxc.net.0.type = macvlan\n"
-		  "lxc.net.0.macvlan.mode = bridge\n"
-		  "lxc.net.0.link = %s\n"
-		  "lxc.net.0.name = " ROUTER_UPLINK_IF "\n"
-		  "lxc.net.0.hwaddr = %s\n"
-		  "lxc.net.0.mtu = %u\n",
-		  f->uplink, m0, f->mtu);
+		  "lxc.net.%d.type = veth\n"
+		  "lxc.net.%d.link = %s\n"
+		  "lxc.net.%d.veth.pair = %s\n"
+		  "lxc.net.%d.name = " ROUTER_GUEST_IF "\n"
+		  "lxc.net.%d.hwaddr = %s\n"
+		  "lxc.net.%d.mtu = %u\n",
+		  i, i, c->guest_bridge, i, f->veth_guest, i, i, m1, i, f->mtu);
+	i++;
 	sb_printf(&net,
-		  "lxc.net.1.type = veth\n"
-		  "lxc.net.1.link = %s\n"
-		  "lxc.net.1.veth.pair = %s\n"
-		  "lxc.net.1.name = " ROUTER_GUEST_IF "\n"
-		  "lxc.net.1.hwaddr = %s\n"
-		  "lxc.net.1.mtu = %u\n",
-		  c->guest_bridge, f->veth_guest, m1, f->mtu);
-	sb_printf(&net,
-		  "lxc.net.2.type = veth\n"
-		  "lxc.net.2.link = %s\n"
-		  "lxc.net.2.veth.pair = %s\n"
-		  "lxc.net.2.name = " ROUTER_HOST_IF "\n"
-		  "lxc.net.2.hwaddr = %s\n"
-		  "lxc.net.2.mtu = %u",
-		  c->host_bridge, f->veth_host, m2, f->mtu);
+		  "lxc.net.%d.type = veth\n"
+		  "lxc.net.%d.link = %s\n"
+		  "lxc.net.%d.veth.pair = %s\n"
+		  "lxc.net.%d.name = " ROUTER_HOST_IF "\n"
+		  "lxc.net.%d.hwaddr = %s\n"
+		  "lxc.net.%d.mtu = %u",
+		  i, i, c->host_bridge, i, f->veth_host, i, i, m2, i, f->mtu);
 	r = sb_finish(&net, &nets);
 	if (r < 0)
 		return r;
@@ -244,18 +254,23 @@ int render_radvd(const struct conf *c, uint32_t mtu, char **ret)
 
 int render_ruleset_defines(const struct conf *c, char **ret)
 {
-	char g4[INET_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
+	char g4[INET_ADDRSTRLEN], g6[INET6_ADDRSTRLEN], h4[INET_ADDRSTRLEN], h6[INET6_ADDRSTRLEN];
 	struct sbuf b = {0};
 
 	ntop4(c->guest_subnet.addr, g4);
 	ntop6(&c->guest_prefix.addr, g6);
+	ntop4(c->host_subnet.addr, h4);
+	ntop6(&c->host_prefix.addr, h6);
 	sb_printf(&b,
-		  "define UPLINK_IF = \"" ROUTER_UPLINK_IF "\"\n"
+		  "define UPLINK_IF = \"%s\"\n"
 		  "define GUEST_IF = \"" ROUTER_GUEST_IF "\"\n"
 		  "define HOST_IF = \"" ROUTER_HOST_IF "\"\n"
 		  "define GUEST_NET4 = %s/%u\n"
-		  "define GUEST_NET6 = %s/%u\n",
-		  g4, c->guest_subnet.plen, g6, c->guest_prefix.plen);
+		  "define GUEST_NET6 = %s/%u\n"
+		  "define HOST_NET4 = %s/%u\n"
+		  "define HOST_NET6 = %s/%u\n",
+		  router_uplink_if(c), g4, c->guest_subnet.plen, g6, c->guest_prefix.plen, h4,
+		  c->host_subnet.plen, h6, c->host_prefix.plen);
 	return sb_finish(&b, ret);
 }
 
@@ -306,7 +321,8 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 	if (r < 0)
 		b.err = r;
 	if (c->mode == MODE_SERVER && c->inbound == INBOUND_OPEN)
-		sb_printf(&b, "add element inet lxctogo inbound_open { \"" ROUTER_UPLINK_IF "\" }\n");
+		sb_printf(&b, "add element inet lxctogo inbound_open { \"%s\" }\n",
+			  router_uplink_if(c));
 	return sb_finish(&b, ret);
 }
 
@@ -321,6 +337,21 @@ int render_guard(const struct conf *c, const struct registry *reg, char **ret)
 	r = render_elems(c, reg, ELEM_GUARD, &b);
 	if (r < 0)
 		b.err = r;
+	return sb_finish(&b, ret);
+}
+
+int render_host_routed(const struct conf *c, char **ret)
+{
+	char h4[INET_ADDRSTRLEN], h6[INET6_ADDRSTRLEN];
+	struct sbuf b = {0};
+
+	ntop4(c->host_subnet.addr, h4);
+	ntop6(&c->host_prefix.addr, h6);
+	sb_printf(&b,
+		  "table inet lxctogo {}\ndelete table inet lxctogo\n"
+		  "define NIC = \"%s\"\ndefine HOST_NET4 = %s/%u\ndefine HOST_NET6 = %s/%u\n%s",
+		  c->uplink, h4, c->host_subnet.plen, h6, c->host_prefix.plen,
+		  tmpl_host_routed_nft);
 	return sb_finish(&b, ret);
 }
 

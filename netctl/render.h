@@ -17,6 +17,9 @@
 #define ROUTER_HOST_IF "eth2"
 #define ROUTER_UPLINK_IF "eth0"
 
+/* The router's link toward the LAN: its macvlan, or the host link with attach = routed. */
+const char *router_uplink_if(const struct conf *c);
+
 /* Facts known only at run time, resolved by the router module. */
 struct router_facts {
 	uint32_t mtu;
@@ -40,6 +43,8 @@ int render_radvd(const struct conf *c, uint32_t mtu, char **ret);
 int render_ruleset(const struct conf *c, const struct registry *reg, char **ret);
 /* The host's guest-port guards (table bridge lxctogo) with every guest's elements. */
 int render_guard(const struct conf *c, const struct registry *reg, char **ret);
+/* attach = routed: the host's own NAT table (inet lxctogo in the host). */
+int render_host_routed(const struct conf *c, char **ret);
 /* Just the `define`s for ruleset/lxctogo.nft. */
 int render_ruleset_defines(const struct conf *c, char **ret);
 /* hostsdir file: "IPV4 NAME.DOMAIN NAME" (+ IPv6 line). */

@@ -437,6 +437,161 @@ static int host_links(const struct paths *p, const struct conf *c, const struct 
 	return 0;
 }
 
+/* Host sysctls that attach = routed changes, saved once so `down` restores them. */
+static int host_sysctls_path(const struct paths *p, char *buf, size_t size)
+{
+	return pathf(buf, size, "%s/host-sysctls", p->state);
+}
+
+static int host_sysctls_set(const struct paths *p, const struct conf *c, struct errmsg *e)
+{
+	char keys[7][128], path[PATH_MAX], saved[2048] = "";
+	const char *want[7];
+	size_t off = 0;
+	struct stat st;
+	int r;
+
+	snprintf(keys[0], sizeof(keys[0]), "net/ipv6/conf/%s/accept_ra", c->uplink);
+	want[0] = "2"; /* before forwarding, or the host stops taking RAs on its NIC */
+	snprintf(keys[1], sizeof(keys[1]), "net/ipv4/ip_forward");
+	want[1] = "1";
+	snprintf(keys[2], sizeof(keys[2]), "net/ipv6/conf/all/forwarding");
+	want[2] = c->ipv6 ? "1" : NULL;
+	snprintf(keys[3], sizeof(keys[3]), "net/ipv4/neigh/%s/proxy_delay", c->uplink);
+	want[3] = "0";
+	snprintf(keys[4], sizeof(keys[4]), "net/ipv6/neigh/%s/proxy_delay", c->uplink);
+	want[4] = c->ipv6 ? "0" : NULL;
+	snprintf(keys[5], sizeof(keys[5]), "net/ipv6/conf/all/proxy_ndp");
+	want[5] = c->ipv6 && c->mode == MODE_SERVER ? "1" : NULL;
+	snprintf(keys[6], sizeof(keys[6]), "net/ipv6/conf/%s/proxy_ndp", c->uplink);
+	want[6] = want[5];
+	r = host_sysctls_path(p, path, sizeof(path));
+	if (r < 0)
+		return fail(e, r, "state dir path too long");
+	if (stat(path, &st) < 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			char cur[32];
+
+			if (sysctl_read(keys[i], cur, sizeof(cur)) == 0)
+				off += (size_t)snprintf(saved + off, sizeof(saved) - off, "%s %s\n",
+							keys[i], cur);
+		}
+		r = write_file_atomic(path, saved, off, 0600);
+		if (r < 0)
+			return fail(e, r, "saving host sysctls: %s", strerror(-r));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!want[i])
+			continue;
+		r = sysctl_ensure(keys[i], want[i]);
+		if (r < 0)
+			return fail(e, r, "host sysctl %s: %s", keys[i], strerror(-r));
+	}
+	return 0;
+}
+
+static void host_sysctls_restore(const struct paths *p)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	size_t len;
+
+	if (host_sysctls_path(p, path, sizeof(path)) < 0 || read_file(path, &text, &len) < 0)
+		return;
+	/* Reverse order: forwarding off before accept_ra goes back. */
+	for (char *l = text + len; l > text;) {
+		char *start, *sp;
+
+		*--l = '\0';
+		start = l;
+		while (start > text && start[-1] != '\n')
+			start--;
+		sp = strchr(start, ' ');
+		if (sp) {
+			*sp = '\0';
+			sysctl_write(start, sp + 1);
+		}
+		l = start;
+	}
+	unlink(path);
+}
+
+/* Undo host_routed(): the host's table, proxy entries and sysctls. */
+static void host_routed_undo(const struct paths *p, const struct conf *c, struct nlk *nl)
+{
+	struct registry reg = {0};
+
+	nftx_apply("table inet lxctogo {}\ndelete table inet lxctogo\n", NULL, 0);
+	if (registry_load(p->state, &reg) == 0)
+		for (size_t i = 0; i < reg.n_guests; i++)
+			publish_host(nl, c, &reg.guests[i], true);
+	registry_free(&reg);
+	host_sysctls_restore(p);
+}
+
+/* Routed attach has no DHCP on the router: upstream = auto means the host's resolvers. */
+static int copy_host_resolvers(const struct paths *p, struct errmsg *e)
+{
+	_cleanup_free_ char *text = NULL, *out = NULL;
+	char path[PATH_MAX];
+	size_t len, olen = 0;
+	int r;
+
+	r = read_file("/etc/resolv.conf", &text, &len);
+	if (r < 0)
+		return 0;
+	out = calloc(1, len + 1);
+	if (!out)
+		return fail(e, -ENOMEM, "out of memory");
+	for (char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		char ns[64];
+		struct in_addr a4;
+		struct in6_addr a6;
+
+		nl = strchr(l, '\n');
+		if (sscanf(l, "nameserver %63s", ns) != 1)
+			continue;
+		/* The host's loopback stub is not reachable from the router. */
+		if ((addr_parse_ip4(ns, &a4) == 0 && (ip4_h(a4) >> 24) != 127) ||
+		    (addr_parse_ip6(ns, &a6) == 0 && !IN6_IS_ADDR_LOOPBACK(&a6)))
+			olen += (size_t)sprintf(out + olen, "nameserver %s\n", ns);
+	}
+	if (pathf(path, sizeof(path), "%s/lxtg/run/resolv.conf", p->rootfs) < 0)
+		return fail(e, -ENAMETOOLONG, "path too long");
+	r = write_if_changed(path, out, 0644);
+	return r < 0 ? fail(e, r, "writing %s: %s", path, strerror(-r)) : 0;
+}
+
+/*
+ * attach = routed: the host forwards between its NIC and the router,
+ * masquerades the host link onto the NIC, and answers ARP/NDP on the NIC for
+ * guests with LAN addresses.
+ */
+static int host_routed(const struct paths *p, const struct conf *c, const struct registry *reg,
+		       struct nlk *nl, struct errmsg *e)
+{
+	_cleanup_free_ char *rules = NULL;
+	char nfterr[512];
+	int r;
+
+	r = host_sysctls_set(p, c, e);
+	if (r < 0)
+		return r;
+	r = render_host_routed(c, &rules);
+	if (r < 0)
+		return fail(e, r, "rendering the host table: %s", strerror(-r));
+	r = nftx_apply(rules, nfterr, sizeof(nfterr));
+	if (r < 0)
+		return fail(e, r, "loading the host table: %s", nfterr);
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		r = publish_host(nl, c, &reg->guests[i], false);
+		if (r < 0)
+			return fail(e, r, "publishing %s on %s: %s", reg->guests[i].name, c->uplink,
+				    nlk_strerror(r));
+	}
+	return 0;
+}
+
 /*
  * The host ends of the router's links: on their bridges (a recreated bridge
  * lost them) and with no IPv6 of their own, so the host never hears the
@@ -555,6 +710,9 @@ static int router_inside(const struct conf *c, const struct registry *reg, struc
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
+		/* attach = routed: the router has no eth0 of its own. */
+		if (c->attach == ATTACH_ROUTED && strstr(ctl[i].key, "/" ROUTER_UPLINK_IF "/"))
+			continue;
 		r = sysctl_ensure(ctl[i].key, ctl[i].val);
 		/* With IPv6 disabled the per-interface IPv6 keys may not exist. */
 		if (r == -ENOENT && !c->ipv6 && strstr(ctl[i].key, "ipv6"))
@@ -584,7 +742,7 @@ static int router_inside(const struct conf *c, const struct registry *reg, struc
 		goto out;
 	}
 	r = nlk_link_up(nl, "lo", 0);
-	if (r == 0)
+	if (r == 0 && c->attach == ATTACH_MACVLAN)
 		r = nlk_link_up(nl, ROUTER_UPLINK_IF, 0);
 	if (r == 0)
 		r = nlk_link_up(nl, ROUTER_GUEST_IF, 0);
@@ -593,6 +751,20 @@ static int router_inside(const struct conf *c, const struct registry *reg, struc
 	if (r < 0) {
 		fail(e, r, "router links up: %s", nlk_strerror(r));
 		goto out;
+	}
+	if (r == 0 && c->attach == ATTACH_ROUTED) {
+		/* The way out is the host. */
+		struct in_addr any4 = {0}, host4 = conf_hostlink_host_ip4(c);
+		struct in6_addr any6 = IN6ADDR_ANY_INIT, host6;
+
+		conf_hostlink_host_ip6(c, &host6);
+		r = nlk_route_replace(nl, AF_INET, &any4, 0, &host4, hi);
+		if (r == 0 && c->ipv6)
+			r = nlk_route_replace(nl, AF_INET6, &any6, 0, &host6, hi);
+		if (r < 0) {
+			fail(e, r, "router default route via the host: %s", nlk_strerror(r));
+			goto out;
+		}
 	}
 	r = tx_csum_off(ROUTER_GUEST_IF);
 	if (r < 0 && r != -EOPNOTSUPP) {
@@ -618,32 +790,39 @@ out:
  * uplink's SLAAC address (ipv6_prefix = auto), then publish every guest that
  * owns LAN addresses. In desktop mode the same call withdraws them.
  */
+/* ipv6_prefix = auto: the /64 of the first global SLAAC address on @ifname. */
+static void learn_prefix(struct nlk *nl, const char *ifname, struct conf *c, long deadline)
+{
+	int up = nlk_ifindex(nl, ifname), r;
+	struct in6_addr a;
+	uint8_t plen = 0;
+
+	if (c->mode != MODE_SERVER || !c->ipv6 || !c->server_prefix_auto || up < 0)
+		return;
+	/* SLAAC on the LAN takes one RA: poll for it, bounded. */
+	while ((r = nlk_addr_first_global(nl, up, AF_INET6, &a, &plen)) == -ENOENT &&
+	       now_ms() < deadline)
+		poll(NULL, 0, 10);
+	if (r == 0 && plen == 64) {
+		c->server_prefix.plen = 64;
+		memset(&c->server_prefix.addr, 0, sizeof(c->server_prefix.addr));
+		memcpy(&c->server_prefix.addr, &a, 8);
+	} else {
+		log_info("no IPv6 prefix learned on %s: guests get no LAN IPv6", ifname);
+	}
+}
+
 static int router_publish(struct conf *c, const struct registry *reg, long deadline,
 			  struct errmsg *e)
 {
 	struct nlk *nl = NULL;
-	int r, up;
+	int r;
 
 	r = nlk_open(&nl);
 	if (r < 0)
 		return fail(e, r, "netlink in the router: %s", strerror(-r));
-	up = nlk_ifindex(nl, ROUTER_UPLINK_IF);
-	if (c->mode == MODE_SERVER && c->ipv6 && c->server_prefix_auto && up > 0) {
-		struct in6_addr a;
-		uint8_t plen = 0;
-
-		/* SLAAC on the LAN takes one RA: poll for it, bounded. */
-		while ((r = nlk_addr_first_global(nl, up, AF_INET6, &a, &plen)) == -ENOENT &&
-		       now_ms() < deadline)
-			poll(NULL, 0, 10);
-		if (r == 0 && plen == 64) {
-			c->server_prefix.plen = 64;
-			memset(&c->server_prefix.addr, 0, sizeof(c->server_prefix.addr));
-			memcpy(&c->server_prefix.addr, &a, 8);
-		} else {
-			log_info("no IPv6 prefix learned on the uplink: guests get no LAN IPv6");
-		}
-	}
+	if (c->attach == ATTACH_MACVLAN)
+		learn_prefix(nl, ROUTER_UPLINK_IF, c, deadline);
 	r = 0;
 	for (size_t i = 0; i < reg->n_guests && r == 0; i++)
 		r = publish_apply(nl, c, &reg->guests[i], false);
@@ -837,6 +1016,15 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 	}
 	fault_point("up: router started");
 	r = router_ports(c, &f, nl, e);
+	if (r == 0 && c->attach == ATTACH_ROUTED) {
+		learn_prefix(nl, c->uplink, &cc, deadline);
+		r = host_routed(p, &cc, &reg, nl, e);
+		if (r == 0 && c->upstream_auto)
+			r = copy_host_resolvers(p, e);
+	} else if (r == 0 && host_sysctls_path(p, log, sizeof(log)) == 0 &&
+		   access(log, F_OK) == 0) {
+		host_routed_undo(p, c, nl); /* switched back to macvlan attach */
+	}
 	if (r < 0)
 		goto out;
 	r = netns_enter_pid(info.pid, &saved);
@@ -889,12 +1077,18 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e)
 	_cleanup_free_ char *owned = NULL;
 	char path[PATH_MAX];
 	struct nlk *nl = NULL;
+	bool router_was_routed = false;
+	struct stat st;
 	size_t len;
 	int r, ours;
 
 	ours = router_is_ours(p);
 	if (ours < 0)
 		return fail(e, ours, "%s: %s", p->ct_config, strerror(-ours));
+	/* What `up` did to the host with attach = routed is undone whatever the
+	 * config says now: the saved sysctls are the record of it. */
+	if (host_sysctls_path(p, path, sizeof(path)) == 0 && stat(path, &st) == 0)
+		router_was_routed = true;
 	if (ours) {
 		r = lxcw_stop(p->lxcpath, c->router);
 		if (r < 0)
@@ -913,6 +1107,8 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e)
 	r = nlk_open(&nl);
 	if (r < 0)
 		return fail(e, r, "netlink: %s", strerror(-r));
+	if (router_was_routed)
+		host_routed_undo(p, c, nl);
 	/* Addresses and routes on the bridges go with them. */
 	r = owned_path(p, path, sizeof(path));
 	if (r == 0)

@@ -4,6 +4,7 @@
 
 extern const char tmpl_lxctogo_nft[];
 extern const char tmpl_guard_nft[];
+extern const char tmpl_host_routed_nft[];
 extern const char tmpl_lxc_conf_in[];
 extern const char tmpl_inittab_in[];
 extern const char tmpl_udhcpc_script[];

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# attach = routed (WLAN-style uplinks without macvlan): the router's uplink is
+# the host link; the host proxies ARP/NDP for server-mode guests on its NIC and
+# masquerades in desktop mode. `down` gives the host back as it was.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/sandbox.sh"
+sb_require
+BIN=${LXTG_BIN:-$top_srcdir/lxctogo-net}
+[ -x "$BIN" ] || t_skip_all "lxctogo-net not built ($BIN)"
+sb_init
+
+# The router asks the LAN's resolver directly, never this machine's.
+printf '[network]\nuplink = eth0\nattach = routed\n[dns]\nupstream = %s\n' "$SB_LAN_V4" >"$SB_CONF"
+lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
+in_router() { nsenter -t "$(sb_lxc info managed -pH)" -n "$@"; }
+json_field() {
+	lx -j guest list | python3 -c 'import json,sys; g={x["name"]:x for x in json.load(sys.stdin)}; print(g[sys.argv[1]][sys.argv[2]])' "$1" "$2"
+}
+not() { ! "$@"; }
+grep_out() { local pat=$1; shift; "$@" 2>/dev/null | grep -q -e "$pat"; }
+peer_neigh() { sb_peer_exec ip neigh show "$1" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+host_state() {
+	sb_host_exec sh -c 'ip -br link | sort; ip -br addr | sort; ip route; ip -6 route | grep -v expires
+		ip neigh show proxy; ip -6 neigh show proxy; nft -s list ruleset
+		sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv6.conf.eth0.accept_ra \
+			net.ipv4.neigh.eth0.proxy_delay net.ipv6.conf.all.proxy_ndp net.ipv6.conf.eth0.proxy_ndp'
+}
+
+t_ok "the host's NIC has its own LAN lease" sb_host_dhcp eth0
+has_slaac() { sb_host_exec ip -6 route | grep -q '^default'; }
+t_ok "... and its IPv6 default route" sb_wait_for "host RA" 5000 has_slaac
+before=$(host_state)
+t_ok "up server (routed)" lx up server
+t_ok "the router has no uplink link of its own" not in_router ip link show eth0
+t_ok "no macvlan exists on the host" not grep_out macvlan sb_host_exec ip -d link
+HMAC=$(sb_host_exec ip -br link show eth0 | awk '{print $3}')
+
+sb_make_guest web || t_bail "make guest web"
+t_ok "web starts" sb_start_guest web
+t_ok "guest add web" lx guest add web
+WEB4=$(json_field web ipv4) WEB6=$(json_field web ipv6)
+t_is "web got the first pool address" "$WEB4" 192.0.2.100
+t_ok "peer pings web's pool address" sb_peer_exec ping -c1 -W2 "$WEB4"
+t_is "peer's neighbour entry for web is the host NIC's MAC" "$(peer_neigh "$WEB4")" "$HMAC"
+has6() { sb_guest_exec web ip -6 addr show dev eth0 | grep -q "$WEB6/64"; }
+t_ok "web took its SLAAC address in the LAN prefix" sb_wait_for "web SLAAC" 5000 has6
+t_ok "peer pings web's LAN IPv6 address" sb_wait_for "peer -> web v6" 5000 sb_peer_exec ping -6 -c1 -W1 "$WEB6"
+t_is "peer's neighbour entry for web's IPv6 is the host NIC's MAC" "$(peer_neigh "$WEB6")" "$HMAC"
+t_ok "an unassigned pool address gets no answer" not sb_peer_exec ping -c1 -W1 192.0.2.116
+
+sb_lan_exec timeout 5 tcpdump -n -l -i br0 -c 1 "icmp and dst host $SB_LAN_V4" >"$SB_TMP/cap" 2>"$SB_TMP/cap.err" &
+cap=$!
+sb_wait_for "tcpdump to listen" 3000 grep -q "listening on" "$SB_TMP/cap.err"
+t_ok "web reaches the LAN router" sb_guest_exec web ping -c1 -W2 "$SB_LAN_V4"
+wait "$cap"
+t_ok "the LAN sees web's own address (no NAT)" grep -q "IP $WEB4 > $SB_LAN_V4" "$SB_TMP/cap"
+
+t_ok "guest del web" lx guest del web
+t_ok "peer can no longer reach web's address" not sb_peer_exec ping -c1 -W1 "$WEB4"
+t_ok "no proxy entry is left on the host NIC" not grep_out "$WEB4" sb_host_exec ip neigh show proxy
+
+# ---- desktop over the routed uplink: double NAT out of the host
+t_ok "up desktop (routed)" lx up desktop
+t_ok "guest add web again" lx guest add web
+lease() { sb_guest_exec web udhcpc -i eth0 -q -n -t 5 >/dev/null 2>&1 && sb_guest_exec web cat /run/dhcp.eth0; }
+t_ok "web leases a private address" grep_out "ip='192.168.254." lease
+sb_lan_exec timeout 5 tcpdump -n -l -i br0 -c 1 "icmp and dst host $SB_LAN_V4" >"$SB_TMP/cap" 2>"$SB_TMP/cap.err" &
+cap=$!
+sb_wait_for "tcpdump to listen" 3000 grep -q "listening on" "$SB_TMP/cap.err"
+t_ok "web reaches the LAN through router and host" sb_guest_exec web ping -c1 -W2 "$SB_LAN_V4"
+wait "$cap"
+HOST4=$(sb_host_exec ip -4 -br addr show dev eth0 | awk '{print $3}' | cut -d/ -f1)
+t_ok "the LAN sees the host's address (masquerade)" grep -q "IP $HOST4 > $SB_LAN_V4" "$SB_TMP/cap"
+t_ok "the router forwards DNS to its upstream (NXDOMAIN from the LAN's server)" \
+	grep_out NXDOMAIN sb_guest_exec web nslookup nosuchname.lan.test 192.168.254.254
+
+# A running guest keeps its own veth across down; stop it to compare the host exactly.
+t_ok "web stops" sb_stop_guest web
+t_ok "down" lx down
+t_is "the host is as it was before up (links, addresses, routes, proxies, nft, sysctls)" "$(host_state)" "$before"
+t_done
