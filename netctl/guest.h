@@ -8,6 +8,7 @@
 #include "config.h"
 #include "errmsg.h"
 #include "router.h"
+#include "spec.h"
 #include "state.h"
 
 struct guest_req {
@@ -27,8 +28,6 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 	      struct errmsg *e);
 int guest_del(const struct paths *p, const struct conf *c, const char *name, struct errmsg *e);
 
-/* Parse "[ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]" (IPv6 ADDR in brackets). */
-int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret);
 int port_add(const struct paths *p, const struct conf *c, const struct port_fwd *pf,
 	     struct errmsg *e);
 int port_del(const struct paths *p, const struct conf *c, const struct port_fwd *pf,

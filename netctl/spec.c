@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+
+#include "addr.h"
+#include "spec.h"
+#include "util.h"
+
+int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret)
+{
+	char buf[128], *proto, *last, *addr = NULL;
+	struct port_fwd pf = {.proto = IPPROTO_TCP, .family = AF_UNSPEC};
+
+	if (strscpy(buf, sizeof(buf), spec) < 0)
+		return -EINVAL;
+	proto = strchr(buf, '/');
+	if (proto) {
+		*proto++ = '\0';
+		if (streq(proto, "udp"))
+			pf.proto = IPPROTO_UDP;
+		else if (!streq(proto, "tcp"))
+			return -EINVAL;
+	}
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		*close = '\0';
+		addr = buf + 1;
+		memmove(buf, close + 2, strlen(close + 2) + 1);
+		if (addr_parse_ip6(addr, &pf.haddr.v6) < 0)
+			return -EINVAL;
+		pf.family = AF_INET6;
+	}
+	if (want_guest_port) {
+		last = strrchr(buf, ':');
+		if (!last || parse_port(last + 1, &pf.guest_port) < 0)
+			return -EINVAL;
+		*last = '\0';
+	}
+	last = strrchr(buf, ':');
+	if (last) {
+		if (pf.family != AF_UNSPEC)
+			return -EINVAL;
+		*last = '\0';
+		if (addr_parse_ip4(buf, &pf.haddr.v4) < 0)
+			return -EINVAL;
+		pf.family = AF_INET;
+		memmove(buf, last + 1, strlen(last + 1) + 1);
+	}
+	if (parse_port(buf, &pf.host_port) < 0)
+		return -EINVAL;
+	*ret = pf;
+	return 0;
+}
+
+int port_format(const struct port_fwd *p, bool with_guest_port, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN], head[INET6_ADDRSTRLEN + 4] = "";
+	int n;
+
+	if (p->family == AF_INET)
+		snprintf(head, sizeof(head), "%s:", inet_ntop(AF_INET, &p->haddr.v4, a, sizeof(a)));
+	else if (p->family == AF_INET6)
+		snprintf(head, sizeof(head), "[%s]:",
+			 inet_ntop(AF_INET6, &p->haddr.v6, a, sizeof(a)));
+	if (with_guest_port)
+		n = snprintf(buf, size, "%s%u:%u/%s", head, p->host_port, p->guest_port,
+			     p->proto == IPPROTO_UDP ? "udp" : "tcp");
+	else
+		n = snprintf(buf, size, "%s%u/%s", head, p->host_port,
+			     p->proto == IPPROTO_UDP ? "udp" : "tcp");
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Command-line value syntax shared by the CLI, the completion and the fuzzers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "state.h"
+
+/*
+ * port_parse - "[ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]" (port add) or
+ * "[ADDR:]HOSTPORT[/tcp|/udp]" (port del, want_guest_port = false). An IPv6
+ * ADDR goes in brackets. Returns 0 (ret filled, guest name untouched) or -EINVAL.
+ */
+int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret);
+/* The canonical text of a forward; port_parse() of it gives the same forward. */
+int port_format(const struct port_fwd *p, bool with_guest_port, char *buf, size_t size);
