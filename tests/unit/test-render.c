@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The file writers, table-driven: for each configuration, lines that must be
+ * in the rendered file and lines that must not. radvd's own check mode runs
+ * on every rendered radvd.conf (dnsmasq's needs the router's directories, so
+ * the integration test runs it inside the router).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "autoconfig.h"
+#include "config.h"
+#include "render.h"
+#include "state.h"
+#include "tap.h"
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+enum file { F_DNSMASQ, F_RADVD, F_INITTAB, F_LXC, F_RULESET, F_GUARD, F_HOSTS, F_DHCP };
+
+struct want {
+	const char *conf;     /* config text */
+	enum file file;
+	const char *has[6];   /* whole lines that must be present */
+	const char *hasnt[4]; /* substrings that must be absent */
+};
+
+static const char registry[] =
+	"# lxctogo-net guest registry v1\n"
+	"guest web 02:00:00:00:00:01 192.168.254.101 fd00:aaaa:254::1\n"
+	"guest pub 02:00:00:00:00:02 192.0.2.100 2001:db8:1::2\n"
+	"port web tcp * 8080 80\n"
+	"port web udp 192.168.253.254 5353 53\n";
+
+static const struct want cases[] = {
+	{"", F_DNSMASQ,
+	 {"interface=eth1", "interface=eth2", "no-dhcp-interface=eth2",
+	  "dhcp-range=set:guests,192.168.254.101,192.168.254.200,255.255.255.0,3600s",
+	  "dhcp-option=tag:guests,option:mtu,1500", "resolv-file=/lxtg/run/resolv.conf"},
+	 {"interface=eth0", "no-resolv"}},
+	{"[dns]\nupstream = 192.0.2.1, 2001:db8::53\n", F_DNSMASQ,
+	 {"no-resolv", "server=192.0.2.1", "server=2001:db8::53"}, {"resolv-file"}},
+	{"[dns]\ndomain = example.test\n", F_DNSMASQ,
+	 {"domain=example.test", "local=/example.test/"}, {"lxtg.internal"}},
+	{"", F_RADVD,
+	 {"\tprefix fd00:aaaa:254::/64 {", "\t\tAdvOnLink on;", "\tRDNSS fd00:aaaa:254::254 {",
+	  "\tDNSSL lxtg.internal {", "\tAdvLinkMTU 1500;"}},
+	{"[network]\nmode = server\n[server]\nipv6_prefix = 2001:db8:1::/64\n", F_RADVD,
+	 {"\tprefix 2001:db8:1::/64 {", "\t\tAdvOnLink off;"}, {"fd00:aaaa:254::/64"}},
+	{"", F_INITTAB,
+	 {"::respawn:" DNSMASQ_PATH
+	  " --keep-in-foreground --conf-file=/etc/lxtg/dnsmasq.conf --log-facility=-"},
+	 {"sysinit"}},
+	{"[ipv6]\nenable = no\n", F_INITTAB, {""}, {"radvd"}},
+	{"[network]\nattach = routed\n", F_INITTAB, {""}, {"udhcpc"}},
+	{"", F_LXC,
+	 {"# lxctogo-net managed router", "lxc.net.0.type = macvlan", "lxc.net.0.link = eth0",
+	  "lxc.net.1.link = lxtg1", "lxc.net.2.link = lxtg0",
+	  "lxc.mount.entry = /usr usr none ro,bind,nodev 0 0"}},
+	{"[network]\nattach = routed\n", F_LXC,
+	 {"lxc.net.0.type = veth", "lxc.net.0.link = lxtg1", "lxc.net.1.link = lxtg0"},
+	 {"macvlan"}},
+	{"", F_RULESET,
+	 {"define UPLINK_IF = \"eth0\"", "define GUEST_NET4 = 192.168.254.0/24",
+	  "add element inet lxctogo guest4 { 192.168.254.101 }",
+	  "add element inet lxctogo fwd4 { tcp . 8080 : 192.168.254.101 . 80 }",
+	  "add element inet lxctogo fwd6 { tcp . 8080 : fd00:aaaa:254::1 . 80 }",
+	  "add element inet lxctogo fwd4_addr { 192.168.253.254 . udp . 5353 : 192.168.254.101 . 53 }"},
+	 {"add element inet lxctogo expose4", "add element inet lxctogo inbound_open"}},
+	{"[network]\nmode = server\nattach = routed\n[server]\ninbound = open\n", F_RULESET,
+	 {"define UPLINK_IF = \"eth2\"", "add element inet lxctogo inbound_open { \"eth2\" }"}},
+	{"", F_GUARD,
+	 {"define GUEST_PORTS = \"lxg-*\"",
+	  "add element bridge lxctogo port_mac { \"lxg-web\" . 02:00:00:00:00:01 }",
+	  "add element bridge lxctogo port_ip4 { \"lxg-web\" . 02:00:00:00:00:01 . 192.168.254.101 }",
+	  "add element bridge lxctogo port_ip6 { \"lxg-web\" . 02:00:00:00:00:01 . fe80::ff:fe00:1 }",
+	  "add element bridge lxctogo port_nd { \"lxg-web\" . 02:00:00:00:00:01 . "
+	  "0xfd00aaaa025400000000000000000001 }"}},
+	{"", F_HOSTS,
+	 {"192.168.254.101 web.lxtg.internal web", "fd00:aaaa:254::1 web.lxtg.internal web"}},
+	{"", F_DHCP, {"02:00:00:00:00:01,192.168.254.101,web"}},
+	{"[network]\nmode = server\n", F_DHCP, {"02:00:00:00:00:01,192.168.254.101,web"}},
+};
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (!n)
+		return true;
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static int radvd_configtest(const char *text)
+{
+	char path[] = "/tmp/lxtg-test-radvd.XXXXXX";
+	int fd = mkstemp(path), status;
+	pid_t pid;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -1;
+	close(fd);
+	pid = fork();
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		freopen("/dev/null", "w", stdout);
+		execl(RADVD_PATH, "radvd", "--configtest", "-C", path, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	unlink(path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int main(void)
+{
+	struct router_facts f = {.mtu = 1500, .rootfs = "/var/lib/lxctogo-net/router/rootfs",
+				 .uplink = "eth0", .init = "/usr/sbin/lxctogo-net",
+				 .veth_guest = "lxtg1-r", .veth_host = "lxtg0-r"};
+	static struct conf_errors errs;
+	struct registry reg = {0};
+	unsigned line;
+
+	if (registry_parse(registry, strlen(registry), &reg, &line) < 0) {
+		printf("Bail out! test registry does not parse (line %u)\n", line);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct want *w = &cases[i];
+		struct conf c;
+		char *out = NULL;
+		int r = -1;
+
+		if (conf_parse_buffer("t.conf", w->conf, strlen(w->conf), &c, &errs) < 0) {
+			tap_ok(0, "case %zu: config parses (%s)", i, errs.msg[0]);
+			continue;
+		}
+		switch (w->file) {
+		case F_DNSMASQ:
+			r = render_dnsmasq(&c, 1500, &out);
+			break;
+		case F_RADVD:
+			r = render_radvd(&c, 1500, &out);
+			break;
+		case F_INITTAB:
+			r = render_inittab(&c, &out);
+			break;
+		case F_LXC:
+			r = render_lxc_conf(&c, &f, &out);
+			break;
+		case F_RULESET:
+			r = render_ruleset(&c, &reg, &out);
+			break;
+		case F_GUARD:
+			r = render_guard(&c, &reg, &out);
+			break;
+		case F_HOSTS:
+			r = render_guest_hosts(&c, &reg.guests[0], &out);
+			break;
+		case F_DHCP:
+			r = render_guest_dhcp(&c, &reg.guests[0], &out);
+			break;
+		}
+		tap_ok(r == 0, "case %zu: renders", i);
+		if (r < 0)
+			continue;
+		for (size_t k = 0; k < 6 && w->has[k]; k++)
+			tap_ok(has_line(out, w->has[k]), "case %zu: has line '%s'", i, w->has[k]);
+		for (size_t k = 0; k < 4 && w->hasnt[k]; k++)
+			tap_ok(!strstr(out, w->hasnt[k]), "case %zu: no '%s'", i, w->hasnt[k]);
+		if (w->file == F_RADVD && access(RADVD_PATH, X_OK) == 0)
+			tap_ok(radvd_configtest(out) == 0, "case %zu: radvd --configtest accepts it", i);
+		free(out);
+	}
+	/* A pool guest in server mode is configured statically: dnsmasq must ignore it. */
+	{
+		struct conf c;
+		char *out = NULL;
+
+		conf_parse_buffer("t.conf", "[network]\nmode = server\n", 23, &c, &errs);
+		render_guest_dhcp(&c, &reg.guests[1], &out);
+		tap_is_str(out, "02:00:00:00:00:02,ignore\n", "server mode: pool guest gets no DHCP");
+		free(out);
+	}
+	registry_free(&reg);
+	return tap_done();
+}
