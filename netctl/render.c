@@ -150,8 +150,7 @@ int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **r
 		{"ROOTFS", f->rootfs},
 		{"INIT", f->init},
 		/* What the router needs, nothing more (see docs/architecture.md). */
-		{"CAPS", "net_admin net_raw net_bind_service setuid setgid setpcap kill chown "
-			 "dac_override fowner"},
+		{"CAPS", "net_admin net_raw net_bind_service setuid setgid kill"},
 		{"NET", nets},
 	};
 	return tmpl_render(tmpl_lxc_conf_in, vars, ARRAY_SIZE(vars), ret);
