@@ -49,8 +49,28 @@ int write_if_changed(const char *path, const char *data, mode_t mode)
 	if (stat(path, &st) == 0 && (st.st_mode & 07777) == mode &&
 	    read_file(path, &cur, &curlen) == 0 && curlen == len && !memcmp(cur, data, len))
 		return 0;
-	r = write_file_atomic(path, data, len, mode);
+	r = write_file_replace(path, data, len, mode);
 	return r < 0 ? r : 1;
+}
+
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int r = 0;
+
+	if (pathf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len || fchmod(fd, mode) < 0)
+		r = errno ? -errno : -EIO;
+	else if (rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -8,11 +8,17 @@
 /* mkdir -p with @mode for the directories it creates. 0 or -errno. */
 int mkdir_p(const char *path, mode_t mode);
 /*
- * write_if_changed - atomically replace @path only when its content or mode
- * differs, so a second `up` touches nothing. Returns 1 if written, 0 if it was
+ * write_if_changed - atomically replace @path (write_file_replace) only when
+ * its content or mode differs, so a second `up` touches nothing. Returns 1 if written, 0 if it was
  * already identical, -errno.
  */
 int write_if_changed(const char *path, const char *data, mode_t mode);
+/*
+ * write_file_replace - like write_file_atomic() (readers see the old or the
+ * new file, never a torn one) but without fsync: for files derived from the
+ * registry, which `up` rewrites anyway after a crash. Keeps `guest add` fast.
+ */
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode);
 /* Remove a tree we created; never crosses into another file system. */
 int rm_rf(const char *path);
 /* Symlink @path -> @target unless it already points there. */

@@ -165,8 +165,11 @@ static int save_orig_net(const struct paths *p, const char *name, struct errmsg 
 	if (pathf(dir, sizeof(dir), "%s/guest-net", p->state) < 0)
 		return fail(e, -ENAMETOOLONG, "state dir path too long");
 	r = mkdir_p(dir, 0700);
+	/* Not fsynced: only a crash in the very moment of `guest add` could lose it,
+	 * and then `guest del` leaves the container without network lines. Two
+	 * fsyncs less keep `guest add` within its budget. */
 	if (r == 0)
-		r = write_file_atomic(path, out, olen, 0600);
+		r = write_file_replace(path, out, olen, 0600);
 	if (r < 0)
 		return fail(e, r, "saving the network config of %s: %s", name, strerror(-r));
 	return 0;
