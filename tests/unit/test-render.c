@@ -105,6 +105,7 @@ static int radvd_configtest(const char *text)
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		return -1;
 	close(fd);
+	fflush(stdout); /* or the child would print our buffered TAP lines again */
 	pid = fork();
 	if (pid == 0) {
 		freopen("/dev/null", "w", stderr);
