@@ -114,27 +114,16 @@ static int report(bool ok, const char *what, const char *detail)
 static int check_overlaps(const struct conf *c, struct nlk *nl)
 {
 	const char *ours[] = {c->guest_bridge, c->host_bridge, NULL};
-	struct {
-		int family;
-		const void *addr;
-		uint8_t plen;
-		const char *what;
-	} nets[] = {
-		{AF_INET, &c->guest_subnet.addr, c->guest_subnet.plen, "guest_subnet"},
-		{AF_INET, &c->host_subnet.addr, c->host_subnet.plen, "host_subnet"},
-		{AF_INET6, &c->guest_prefix.addr, c->guest_prefix.plen, "guest_prefix"},
-		{AF_INET6, &c->host_prefix.addr, c->host_prefix.plen, "host_prefix"},
-	};
+	struct conf_net nets[CONF_NETS];
+	size_t n_nets = conf_nets(c, nets);
 	int fails = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+	for (size_t i = 0; i < n_nets; i++) {
 		char desc[160] = "", what[96], a[INET6_ADDRSTRLEN];
 		int r;
 
-		if (nets[i].family == AF_INET6 && !c->ipv6)
-			continue;
 		inet_ntop(nets[i].family, nets[i].addr, a, sizeof(a));
-		snprintf(what, sizeof(what), "%s %s/%u free of existing routes", nets[i].what, a,
+		snprintf(what, sizeof(what), "%s %s/%u free of existing routes", nets[i].key, a,
 			 nets[i].plen);
 		r = nlk_route_overlap(nl, nets[i].family, nets[i].addr, nets[i].plen, ours, desc,
 				      sizeof(desc));

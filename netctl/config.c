@@ -1177,3 +1177,20 @@ void conf_hostlink_host_ip6(const struct conf *c, struct in6_addr *ret)
 {
 	ip6_net_host(&c->host_prefix, 0x253, ret);
 }
+
+size_t conf_nets(const struct conf *c, struct conf_net out[CONF_NETS])
+{
+	size_t n = 0;
+
+	out[n++] = (struct conf_net){AF_INET, &c->guest_subnet.addr, c->guest_subnet.plen,
+				     "guest_subnet"};
+	out[n++] = (struct conf_net){AF_INET, &c->host_subnet.addr, c->host_subnet.plen,
+				     "host_subnet"};
+	if (c->ipv6) {
+		out[n++] = (struct conf_net){AF_INET6, &c->guest_prefix.addr,
+					     c->guest_prefix.plen, "guest_prefix"};
+		out[n++] = (struct conf_net){AF_INET6, &c->host_prefix.addr, c->host_prefix.plen,
+					     "host_prefix"};
+	}
+	return n;
+}

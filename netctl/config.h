@@ -99,6 +99,17 @@ void conf_print(FILE *f, const struct conf *c);
 /* Field-by-field comparison (the structs hold unions and string tails, so no memcmp). */
 bool conf_equal(const struct conf *a, const struct conf *b);
 
+/* The networks lxctogo-net claims on the host (for overlap checks). */
+#define CONF_NETS 4
+struct conf_net {
+	int family;
+	const void *addr; /* into the conf */
+	uint8_t plen;
+	const char *key;  /* config key, for messages */
+};
+/* Fills @out with the IPv4 subnets and, if IPv6 is on, the prefixes. Returns the count. */
+size_t conf_nets(const struct conf *c, struct conf_net out[CONF_NETS]);
+
 /* Derived addresses: router side is the last usable address, the host is the one below. */
 struct in_addr conf_router_ip4(const struct conf *c);      /* 192.168.254.254 */
 struct in_addr conf_hostlink_router_ip4(const struct conf *c); /* 192.168.253.254 */

@@ -176,24 +176,13 @@ static int preflight(const struct paths *p, const struct conf *c, struct nlk *nl
 		     struct errmsg *e)
 {
 	const char *ours[] = {c->guest_bridge, c->host_bridge, NULL};
-	struct {
-		int family;
-		const void *addr;
-		uint8_t plen;
-		const char *what;
-	} nets[] = {
-		{AF_INET, &c->guest_subnet.addr, c->guest_subnet.plen, "guest_subnet"},
-		{AF_INET, &c->host_subnet.addr, c->host_subnet.plen, "host_subnet"},
-		{AF_INET6, &c->guest_prefix.addr, c->guest_prefix.plen, "guest_prefix"},
-		{AF_INET6, &c->host_prefix.addr, c->host_prefix.plen, "host_prefix"},
-	};
+	struct conf_net nets[CONF_NETS];
+	size_t n_nets = conf_nets(c, nets);
 	char desc[128];
 	unsigned flags;
 	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
-		if (nets[i].family == AF_INET6 && !c->ipv6)
-			continue;
+	for (size_t i = 0; i < n_nets; i++) {
 		r = nlk_route_overlap(nl, nets[i].family, nets[i].addr, nets[i].plen, ours, desc,
 				      sizeof(desc));
 		if (r < 0)
@@ -205,7 +194,7 @@ static int preflight(const struct paths *p, const struct conf *c, struct nlk *nl
 			return fail(e, -EADDRINUSE,
 				    "%s %s/%u overlaps the existing route %s; choose another "
 				    "subnet in the config",
-				    nets[i].what, a, nets[i].plen, desc);
+				    nets[i].key, a, nets[i].plen, desc);
 		}
 	}
 	r = nlk_link_flags(nl, c->uplink, &flags);
