@@ -9,6 +9,7 @@
  * misread would make `up` tear down guests that still exist.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -764,6 +765,24 @@ static int mkdir_p(const char *dir, mode_t mode)
 	}
 }
 
+/*
+ * A writer killed between mkstemp() and rename() leaves "<file>.tmp.XXXXXX"
+ * behind. Every writer holds the lock, so under the lock any such file is
+ * garbage: remove it.
+ */
+static void remove_stale_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_REG && strstr(de->d_name, ".tmp."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 int state_lock(const char *dir, int *ret_fd)
 {
 	_cleanup_free_ char *path = NULL;
@@ -784,6 +803,7 @@ int state_lock(const char *dir, int *ret_fd)
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return -errno;
+	remove_stale_temps(dir);
 
 	*ret_fd = fd;
 	fd = -1;
