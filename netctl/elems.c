@@ -143,6 +143,14 @@ size_t elems_port(const struct conf *c, const struct guest *g, const struct port
 		e->data[1].kind = F_PORT;
 		e->data[1].port = p->guest_port;
 	}
+	/* attach = routed: the host passes the port on to the router. */
+	if (c->attach == ATTACH_ROUTED && p->family == AF_UNSPEC) {
+		e = next(out, &n, ELEM_HOST, "fwd_ports");
+		e->key[e->n_key].kind = F_PROTO;
+		e->key[e->n_key++].proto = p->proto;
+		e->key[e->n_key].kind = F_PORT;
+		e->key[e->n_key++].port = p->host_port;
+	}
 	/* Server mode: the guest's own port is open to the LAN on its LAN address. */
 	if (publish_v4(c, g)) {
 		e = next(out, &n, ELEM_ROUTER, "expose4");

@@ -28,7 +28,8 @@ struct field {
 	};
 };
 
-enum elem_table { ELEM_ROUTER, ELEM_GUARD }; /* inet lxctogo (router) / bridge lxctogo (host) */
+/* inet lxctogo in the router, bridge lxctogo in the host, inet lxctogo in the host (routed) */
+enum elem_table { ELEM_ROUTER, ELEM_GUARD, ELEM_HOST, ELEM_TABLES };
 
 struct elem_desc {
 	enum elem_table table;

@@ -60,8 +60,8 @@ static void encode(const struct field *f, struct nftx_key *k)
 static int apply_elems(const struct paths *p, const struct conf *c, const struct elem_desc *d,
 		       size_t n, bool del, struct errmsg *e)
 {
-	struct nftx_elem el[2][ELEMS_MAX * 2];
-	size_t cnt[2] = {0, 0};
+	struct nftx_elem el[ELEM_TABLES][ELEMS_MAX * 2];
+	size_t cnt[ELEM_TABLES] = {0};
 	pid_t pid;
 	int r, saved;
 
@@ -80,6 +80,9 @@ static int apply_elems(const struct paths *p, const struct conf *c, const struct
 	r = nftx_elems(NFPROTO_BRIDGE, "lxctogo", el[ELEM_GUARD], cnt[ELEM_GUARD]);
 	if (r < 0 && r != -ENOENT)
 		return fail(e, r, "guest guards (table bridge lxctogo): %s", strerror(-r));
+	r = nftx_elems(NFPROTO_INET, "lxctogo", el[ELEM_HOST], cnt[ELEM_HOST]);
+	if (r < 0 && r != -ENOENT)
+		return fail(e, r, "host table (inet lxctogo): %s", strerror(-r));
 	pid = router_pid(p, c);
 	if (!pid || !cnt[ELEM_ROUTER])
 		return 0;

@@ -339,18 +339,27 @@ int render_guard(const struct conf *c, const struct registry *reg, char **ret)
 	return sb_finish(&b, ret);
 }
 
-int render_host_routed(const struct conf *c, char **ret)
+int render_host_routed(const struct conf *c, const struct registry *reg, char **ret)
 {
-	char h4[INET_ADDRSTRLEN], h6[INET6_ADDRSTRLEN];
+	char h4[INET_ADDRSTRLEN], h6[INET6_ADDRSTRLEN], r4[INET_ADDRSTRLEN], r6[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
 	struct sbuf b = {0};
+	int r;
 
 	ntop4(c->host_subnet.addr, h4);
 	ntop6(&c->host_prefix.addr, h6);
+	ntop4(conf_hostlink_router_ip4(c), r4);
+	conf_hostlink_router_ip6(c, &a6);
+	ntop6(&a6, r6);
 	sb_printf(&b,
 		  "table inet lxctogo {}\ndelete table inet lxctogo\n"
-		  "define NIC = \"%s\"\ndefine HOST_NET4 = %s/%u\ndefine HOST_NET6 = %s/%u\n%s",
-		  c->uplink, h4, c->host_subnet.plen, h6, c->host_prefix.plen,
+		  "define NIC = \"%s\"\ndefine HOST_NET4 = %s/%u\ndefine HOST_NET6 = %s/%u\n"
+		  "define ROUTER4 = %s\ndefine ROUTER6 = %s\n%s",
+		  c->uplink, h4, c->host_subnet.plen, h6, c->host_prefix.plen, r4, r6,
 		  tmpl_host_routed_nft);
+	r = render_elems(c, reg, ELEM_HOST, &b);
+	if (r < 0)
+		b.err = r;
 	return sb_finish(&b, ret);
 }
 

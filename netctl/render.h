@@ -44,7 +44,7 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 /* The host's guest-port guards (table bridge lxctogo) with every guest's elements. */
 int render_guard(const struct conf *c, const struct registry *reg, char **ret);
 /* attach = routed: the host's own NAT table (inet lxctogo in the host). */
-int render_host_routed(const struct conf *c, char **ret);
+int render_host_routed(const struct conf *c, const struct registry *reg, char **ret);
 /* Just the `define`s for ruleset/lxctogo.nft. */
 int render_ruleset_defines(const struct conf *c, char **ret);
 /* hostsdir file: "IPV4 NAME.DOMAIN NAME" (+ IPv6 line). */

@@ -566,7 +566,7 @@ static int host_routed(const struct paths *p, const struct conf *c, const struct
 	r = host_sysctls_set(p, c, e);
 	if (r < 0)
 		return r;
-	r = render_host_routed(c, &rules);
+	r = render_host_routed(c, reg, &rules);
 	if (r < 0)
 		return fail(e, r, "rendering the host table: %s", strerror(-r));
 	r = nftx_apply(rules, nfterr, sizeof(nfterr));

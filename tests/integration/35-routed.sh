@@ -71,6 +71,14 @@ t_ok "web reaches the LAN through router and host" sb_guest_exec web ping -c1 -W
 wait "$cap"
 HOST4=$(sb_host_exec ip -4 -br addr show dev eth0 | awk '{print $3}' | cut -d/ -f1)
 t_ok "the LAN sees the host's address (masquerade)" grep -q "IP $HOST4 > $SB_LAN_V4" "$SB_TMP/cap"
+printf '#!/bin/sh\necho web-says-hi\n' >"$SB_LXCPATH/web/rootfs/srv-hi" && chmod +x "$SB_LXCPATH/web/rootfs/srv-hi"
+sb_guest_exec web sh -c 'setsid sh -c "while :; do nc -l -p 80 -e /srv-hi; done" </dev/null >/dev/null 2>&1 &'
+t_ok "port add web 8080:80" lx port add web 8080:80
+fetch() { sb_peer_exec timeout 3 busybox nc "$1" "$2" </dev/null 2>/dev/null; }
+t_is "peer reaches web through the host's LAN address" "$(fetch "$HOST4" 8080)" web-says-hi
+t_is "an unmapped port on the host stays closed" "$(fetch "$HOST4" 8081)" ""
+t_ok "port del web 8080" lx port del web 8080
+t_is "after port del the port is closed again" "$(fetch "$HOST4" 8080)" ""
 t_ok "the router forwards DNS to its upstream (NXDOMAIN from the LAN's server)" \
 	grep_out NXDOMAIN sb_guest_exec web nslookup nosuchname.lan.test 192.168.254.254
 
