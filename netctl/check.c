@@ -13,6 +13,7 @@
 #include "lxcw.h"
 #include "netlink.h"
 #include "nft.h"
+#include "sysctl.h"
 #include "util.h"
 
 enum probe {
@@ -151,6 +152,7 @@ int cmd_check(const struct ctx *ctx, int argc, char **argv)
 	char desc[256] = "";
 	struct stat st;
 	int fails = 0, probes, r;
+	bool foreign_drop;
 
 	if (argc > 1) {
 		cli_error("check: unexpected argument '%s'", argv[1]);
@@ -201,6 +203,7 @@ int cmd_check(const struct ctx *ctx, int argc, char **argv)
 	/* The router forwards in its own namespace: a host FORWARD drop policy is
 	 * only on the guests' path with routed attach. */
 	r = nftx_foreign_forward_drop("lxctogo", desc, sizeof(desc));
+	foreign_drop = r > 0;
 	if (r < 0) {
 		char d[300];
 
@@ -210,15 +213,34 @@ int cmd_check(const struct ctx *ctx, int argc, char **argv)
 		char d[400];
 
 		snprintf(d, sizeof(d), "drop policy in %s %s", desc,
-			 c.attach == ATTACH_ROUTED ? "(on the guests' path with attach = routed)"
-						   : "(not on the guests' path with macvlan attach)");
+			 c.attach == ATTACH_ROUTED
+				 ? "(on the guests' path with attach = routed)"
+				 : "(the router forwards in its own namespace; bridged guest frames "
+				   "skip it unless bridge_nf = keep)");
 		fails += report(c.attach != ATTACH_ROUTED, "host FORWARD policy", d);
 	} else {
 		report(true, "host FORWARD policy", "no foreign drop policy");
 	}
-	r = stat("/proc/sys/net/bridge/bridge-nf-call-iptables", &st) == 0;
-	report(true, "br_netfilter",
-	       r ? "loaded (neutralised: our bridges get nf_call_iptables=0)" : "not loaded");
+	{
+		char v[16] = "0";
+		bool on = sysctl_read("net/bridge/bridge-nf-call-iptables", v, sizeof(v)) == 0 &&
+			  !streq(v, "0");
+
+		/* The per-bridge nf_call_* switches can only add filtering, not remove it. */
+		if (!on)
+			report(true, "br_netfilter", "bridged frames skip the host firewall");
+		else if (!c.bridge_nf_keep)
+			report(true, "br_netfilter",
+			       "bridge-nf-call-iptables=1; up sets it to 0 while lxctogo-net is up "
+			       "(bridge_nf = off) and down restores it");
+		else
+			fails += report(!foreign_drop, "br_netfilter",
+					foreign_drop ? "bridge-nf-call-iptables=1 and bridge_nf = keep: "
+						       "the foreign FORWARD drop policy drops guest "
+						       "traffic"
+						     : "bridge-nf-call-iptables=1 and bridge_nf = keep: "
+						       "guest frames pass the host's FORWARD chains");
+	}
 	printf("%d problem%s found\n", fails, fails == 1 ? "" : "s");
 	return fails ? EXIT_FAIL : EXIT_OK;
 }

@@ -43,6 +43,7 @@ enum key {
 	K_HOST_BRIDGE,
 	K_MTU,
 	K_ROUTER,
+	K_BRIDGE_NF,
 	K_GUEST_SUBNET,
 	K_DHCP_RANGE,
 	K_HOST_SUBNET,
@@ -153,6 +154,22 @@ static int parse_attach(struct conf *c, const char *v, char *why)
 	else
 		return bad_value(why, v, "macvlan or routed");
 	return 0;
+}
+
+static int parse_bridge_nf(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "off"))
+		c->bridge_nf_keep = false;
+	else if (streq(v, "keep"))
+		c->bridge_nf_keep = true;
+	else
+		return bad_value(why, v, "off or keep");
+	return 0;
+}
+
+static void format_bridge_nf(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->bridge_nf_keep ? "keep" : "off");
 }
 
 static void format_attach(const struct conf *c, char *buf)
@@ -674,6 +691,7 @@ static const struct key_def keys[N_KEYS] = {
 	KEY(K_HOST_BRIDGE, SEC_NETWORK, host_bridge, "lxtg0"),
 	KEY(K_MTU, SEC_NETWORK, mtu, "auto"),
 	KEY(K_ROUTER, SEC_NETWORK, router, "managed"),
+	KEY(K_BRIDGE_NF, SEC_NETWORK, bridge_nf, "off"),
 	KEY(K_GUEST_SUBNET, SEC_IPV4, guest_subnet, "192.168.254.0/24"),
 	KEY(K_DHCP_RANGE, SEC_IPV4, dhcp_range, "192.168.254.101-192.168.254.200"),
 	KEY(K_HOST_SUBNET, SEC_IPV4, host_subnet, "192.168.253.0/24"),
@@ -1123,6 +1141,7 @@ static bool dns_server_eq(const struct dns_server *a, const struct dns_server *b
 bool conf_equal(const struct conf *a, const struct conf *b)
 {
 	if (a->mode != b->mode || !streq(a->uplink, b->uplink) || a->attach != b->attach ||
+	    a->bridge_nf_keep != b->bridge_nf_keep ||
 	    !streq(a->guest_bridge, b->guest_bridge) || !streq(a->host_bridge, b->host_bridge) ||
 	    a->mtu != b->mtu || !streq(a->router, b->router))
 		return false;

@@ -40,6 +40,9 @@ struct conf {
 	char host_bridge[IFNAMSIZ];
 	uint32_t mtu; /* 0 = auto (follow the uplink) */
 	char router[64]; /* router container name, default "managed" */
+	/* bridge_nf = off|keep: whether `up` turns bridge netfilter off in the host
+	 * (the per-bridge switches cannot: the kernel ORs them with the sysctl). */
+	bool bridge_nf_keep;
 
 	/* [ipv4] */
 	struct ip4_net guest_subnet;

@@ -426,68 +426,66 @@ static int host_links(const struct paths *p, const struct conf *c, const struct 
 	return 0;
 }
 
-/* Host sysctls that attach = routed changes, saved once so `down` restores them. */
+/*
+ * Host sysctls we change (attach = routed, bridge_nf = off). Each one's
+ * previous value is recorded before the first change, durably, so `down` (or a
+ * later `up` that no longer needs it) puts it back.
+ */
 static int host_sysctls_path(const struct paths *p, char *buf, size_t size)
 {
 	return pathf(buf, size, "%s/host-sysctls", p->state);
 }
 
-static int host_sysctls_set(const struct paths *p, const struct conf *c, struct errmsg *e)
+/* Does a line of @text start with @prefix? */
+static bool recorded(const char *text, const char *prefix)
 {
-	char keys[7][128], path[PATH_MAX], saved[2048] = "";
-	const char *want[7];
-	size_t off = 0;
-	struct stat st;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
+static int hsys_set(const struct paths *p, const char *key, const char *want, struct errmsg *e)
+{
+	_cleanup_free_ char *text = NULL, *next = NULL;
+	char path[PATH_MAX], cur[64], rec[300];
+	size_t len = 0;
 	int r;
 
-	snprintf(keys[0], sizeof(keys[0]), "net/ipv6/conf/%s/accept_ra", c->uplink);
-	want[0] = "2"; /* before forwarding, or the host stops taking RAs on its NIC */
-	snprintf(keys[1], sizeof(keys[1]), "net/ipv4/ip_forward");
-	want[1] = "1";
-	snprintf(keys[2], sizeof(keys[2]), "net/ipv6/conf/all/forwarding");
-	want[2] = c->ipv6 ? "1" : NULL;
-	snprintf(keys[3], sizeof(keys[3]), "net/ipv4/neigh/%s/proxy_delay", c->uplink);
-	want[3] = "0";
-	snprintf(keys[4], sizeof(keys[4]), "net/ipv6/neigh/%s/proxy_delay", c->uplink);
-	want[4] = c->ipv6 ? "0" : NULL;
-	snprintf(keys[5], sizeof(keys[5]), "net/ipv6/conf/all/proxy_ndp");
-	want[5] = c->ipv6 && c->mode == MODE_SERVER ? "1" : NULL;
-	snprintf(keys[6], sizeof(keys[6]), "net/ipv6/conf/%s/proxy_ndp", c->uplink);
-	want[6] = want[5];
 	r = host_sysctls_path(p, path, sizeof(path));
 	if (r < 0)
 		return fail(e, r, "state dir path too long");
-	if (stat(path, &st) < 0) {
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			char cur[32];
-
-			if (sysctl_read(keys[i], cur, sizeof(cur)) == 0)
-				off += (size_t)snprintf(saved + off, sizeof(saved) - off, "%s %s\n",
-							keys[i], cur);
-		}
-		r = write_file_atomic(path, saved, off, 0600);
+	if (sysctl_read(key, cur, sizeof(cur)) < 0)
+		return 0; /* not on this kernel: nothing to change */
+	if (streq(cur, want))
+		return 0;
+	r = read_file(path, &text, &len);
+	if (r < 0 && r != -ENOENT)
+		return fail(e, r, "reading %s: %s", path, strerror(-r));
+	snprintf(rec, sizeof(rec), "%s ", key);
+	if (!recorded(text, rec)) {
+		if (asprintf(&next, "%s%s %s\n", text ? text : "", key, cur) < 0)
+			return fail(e, -ENOMEM, "out of memory");
+		r = write_file_atomic(path, next, strlen(next), 0600);
 		if (r < 0)
 			return fail(e, r, "saving host sysctls: %s", strerror(-r));
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (!want[i])
-			continue;
-		r = sysctl_ensure(keys[i], want[i]);
-		if (r < 0)
-			return fail(e, r, "host sysctl %s: %s", keys[i], strerror(-r));
-	}
-	return 0;
+	r = sysctl_write(key, want);
+	return r < 0 ? fail(e, r, "host sysctl %s: %s", key, strerror(-r)) : 0;
 }
 
-static void host_sysctls_restore(const struct paths *p)
+/* Put back the recorded values whose key @match accepts (all if NULL), newest first. */
+static void hsys_restore(const struct paths *p, bool (*match)(const char *key))
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *keep = NULL;
 	char path[PATH_MAX];
-	size_t len;
+	size_t len, klen = 0;
 
 	if (host_sysctls_path(p, path, sizeof(path)) < 0 || read_file(path, &text, &len) < 0)
 		return;
-	/* Reverse order: forwarding off before accept_ra goes back. */
+	keep = calloc(1, len + 1);
+	if (!keep)
+		return;
 	for (char *l = text + len; l > text;) {
 		char *start, *sp;
 
@@ -496,13 +494,87 @@ static void host_sysctls_restore(const struct paths *p)
 		while (start > text && start[-1] != '\n')
 			start--;
 		sp = strchr(start, ' ');
-		if (sp) {
-			*sp = '\0';
-			sysctl_write(start, sp + 1);
-		}
 		l = start;
+		if (!sp)
+			continue;
+		*sp = '\0';
+		if (!match || match(start)) {
+			sysctl_write(start, sp + 1);
+			continue;
+		}
+		/* kept lines are collected in reverse; order does not matter to restore */
+		klen += (size_t)sprintf(keep + klen, "%s %s\n", start, sp + 1);
 	}
-	unlink(path);
+	if (klen)
+		write_file_atomic(path, keep, klen, 0600);
+	else
+		unlink(path);
+}
+
+static bool bridge_key(const char *key)
+{
+	return strncmp(key, "net/bridge/", 11) == 0;
+}
+
+static bool routed_key(const char *key)
+{
+	return !bridge_key(key);
+}
+
+static int host_sysctls_set(const struct paths *p, const struct conf *c, struct errmsg *e)
+{
+	char key[128];
+	int r;
+
+	/* accept_ra=2 before forwarding, or the host stops taking RAs on its NIC */
+	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", c->uplink);
+	r = hsys_set(p, key, "2", e);
+	if (r == 0)
+		r = hsys_set(p, "net/ipv4/ip_forward", "1", e);
+	if (r == 0 && c->ipv6)
+		r = hsys_set(p, "net/ipv6/conf/all/forwarding", "1", e);
+	snprintf(key, sizeof(key), "net/ipv4/neigh/%s/proxy_delay", c->uplink);
+	if (r == 0)
+		r = hsys_set(p, key, "0", e);
+	snprintf(key, sizeof(key), "net/ipv6/neigh/%s/proxy_delay", c->uplink);
+	if (r == 0 && c->ipv6)
+		r = hsys_set(p, key, "0", e);
+	if (r == 0 && c->ipv6 && c->mode == MODE_SERVER) {
+		r = hsys_set(p, "net/ipv6/conf/all/proxy_ndp", "1", e);
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/proxy_ndp", c->uplink);
+		if (r == 0)
+			r = hsys_set(p, key, "1", e);
+	}
+	return r;
+}
+
+/*
+ * bridge_nf = off: bridge netfilter hands bridged IPv4/IPv6 frames to the
+ * host's iptables/nft FORWARD chains whenever the namespace-wide sysctl is on,
+ * whatever the per-bridge nf_call_* switch says (the kernel ORs the two). A
+ * Docker-style FORWARD drop policy would then drop guest traffic.
+ */
+static int host_bridge_nf(const struct paths *p, const struct conf *c, struct errmsg *e)
+{
+	static const char *const keys[] = {"net/bridge/bridge-nf-call-iptables",
+					   "net/bridge/bridge-nf-call-ip6tables",
+					   "net/bridge/bridge-nf-call-arptables"};
+	int r = 0;
+
+	if (c->bridge_nf_keep) {
+		hsys_restore(p, bridge_key); /* an earlier `up` may have turned it off */
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys) && r == 0; i++)
+		r = hsys_set(p, keys[i], "0", e);
+	return r;
+}
+
+static bool host_table_exists(void)
+{
+	_cleanup_free_ char *text = NULL;
+
+	return nftx_list_table("inet", "lxctogo", true, &text) == 0;
 }
 
 /* Undo host_routed(): the host's table, proxy entries and sysctls. */
@@ -515,7 +587,7 @@ static void host_routed_undo(const struct paths *p, const struct conf *c, struct
 		for (size_t i = 0; i < reg.n_guests; i++)
 			publish_host(nl, c, &reg.guests[i], true);
 	registry_free(&reg);
-	host_sysctls_restore(p);
+	hsys_restore(p, routed_key);
 }
 
 /* Routed attach has no DHCP on the router: upstream = auto means the host's resolvers. */
@@ -966,6 +1038,8 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 	fault_point("up: before rootfs");
 	r = build_rootfs(p, c, &f, &reg, &br, e);
 	if (r == 0)
+		r = host_bridge_nf(p, c, e);
+	if (r == 0)
 		r = host_links(p, c, &f, nl, e);
 	if (r == 0)
 		r = host_guards(c, &reg, nl, e);
@@ -1010,8 +1084,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 		r = host_routed(p, &cc, &reg, nl, e);
 		if (r == 0 && c->upstream_auto)
 			r = copy_host_resolvers(p, e);
-	} else if (r == 0 && host_sysctls_path(p, log, sizeof(log)) == 0 &&
-		   access(log, F_OK) == 0) {
+	} else if (r == 0 && host_table_exists()) {
 		host_routed_undo(p, c, nl); /* switched back to macvlan attach */
 	}
 	if (r < 0)
@@ -1066,18 +1139,13 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e)
 	_cleanup_free_ char *owned = NULL;
 	char path[PATH_MAX];
 	struct nlk *nl = NULL;
-	bool router_was_routed = false;
-	struct stat st;
 	size_t len;
 	int r, ours;
 
 	ours = router_is_ours(p);
 	if (ours < 0)
 		return fail(e, ours, "%s: %s", p->ct_config, strerror(-ours));
-	/* What `up` did to the host with attach = routed is undone whatever the
-	 * config says now: the saved sysctls are the record of it. */
-	if (host_sysctls_path(p, path, sizeof(path)) == 0 && stat(path, &st) == 0)
-		router_was_routed = true;
+
 	if (ours) {
 		r = lxcw_stop(p->lxcpath, c->router);
 		if (r < 0)
@@ -1096,8 +1164,9 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e)
 	r = nlk_open(&nl);
 	if (r < 0)
 		return fail(e, r, "netlink: %s", strerror(-r));
-	if (router_was_routed)
-		host_routed_undo(p, c, nl);
+	/* Whatever the config says now: the host table, proxies and every recorded sysctl. */
+	host_routed_undo(p, c, nl);
+	hsys_restore(p, NULL);
 	/* Addresses and routes on the bridges go with them. */
 	r = owned_path(p, path, sizeof(path));
 	if (r == 0)
