@@ -86,11 +86,18 @@ int router_is_ours(const struct paths *p)
 
 pid_t router_pid(const struct paths *p, const struct conf *c)
 {
+	/* Asked several times by one guest/port/status command: liblxc answers
+	 * once per process (`up`, which restarts the router, never asks). */
+	static pid_t cached = -1;
 	struct lxcw_info info;
 
+	if (cached >= 0)
+		return cached;
 	if (lxcw_info(p->lxcpath, c->router, &info) < 0 || !info.running)
-		return 0;
-	return info.pid;
+		cached = 0;
+	else
+		cached = info.pid;
+	return cached;
 }
 
 pid_t router_find_proc(pid_t init, const char *comm)
