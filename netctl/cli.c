@@ -10,7 +10,6 @@
 
 #include "cli.h"
 #include "config.h"
-#include "init.h"
 #include "state.h"
 #include "util.h"
 
@@ -124,11 +123,7 @@ int main(int argc, char **argv)
 		.verbose = 1,
 	};
 	const struct command *cmd;
-	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	int c;
-
-	if (streq(base, INIT_NAME))
-		return init_main();
 
 	while ((c = getopt_long(argc, argv, "+c:s:P:jvqhV", opts, NULL)) != -1) {
 		switch (c) {

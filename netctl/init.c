@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * lxtg-init: PID 1 of the router container. The controller binary is
- * bind-mounted read-only into the router as /lxtg/lxtg-init and runs this
- * when started under that name.
+ * lxtg-init: PID 1 of the router container, a program of its own that links
+ * only libc (the controller maps liblxc, libnl and libnftables: megabytes the
+ * router does not need). Bind-mounted read-only into the router as
+ * /lxtg/lxtg-init.
  *
  * Why not busybox init: it sleeps a whole second between reaping and
  * respawning, and we promise that a killed dnsmasq or radvd is back within
@@ -18,7 +19,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "init.h"
 #include "util.h"
 
 #define MAX_SERVICES 8
@@ -113,7 +113,7 @@ static void wait_for_controller(void)
 	close(fd);
 }
 
-int init_main(void)
+int main(void)
 {
 	struct service svc[MAX_SERVICES];
 	sigset_t mask, orig;

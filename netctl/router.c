@@ -15,6 +15,7 @@
 #include "elems.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "init.h"
 #include "lxcw.h"
 #include "netlink.h"
 #include "netns.h"
@@ -38,12 +39,31 @@ int paths_init(struct paths *p, const char *state_dir, const char *lxcpath, cons
 
 	if (!lp)
 		return -ENOENT;
-	/* The router's PID 1 is this very binary, bind-mounted; its path goes into
-	 * an fstab-style line, so it must be one plain token. */
+	/* The router's PID 1, lxtg-init, sits next to this binary in the build tree
+	 * and in PKGLIBEXECDIR once installed. Its path goes into an fstab-style
+	 * line, so it must be one plain token. */
 	n = readlink("/proc/self/exe", p->self, sizeof(p->self) - 1);
 	if (n < 0)
 		return -errno;
 	p->self[n] = '\0';
+	{
+		char *slash = strrchr(p->self, '/');
+
+		char dir[PATH_MAX];
+
+		*(slash ? slash : p->self) = '\0';
+		strscpy(dir, sizeof(dir), p->self);
+		/* build tree; an unpacked package (sbin/../libexec); the configured place */
+		if ((pathf(p->self, sizeof(p->self), "%s/%s", dir, INIT_NAME) < 0 ||
+		     access(p->self, X_OK) < 0) &&
+		    (pathf(p->self, sizeof(p->self), "%s/../libexec/lxctogo-net/%s", dir,
+			   INIT_NAME) < 0 ||
+		     access(p->self, X_OK) < 0) &&
+		    pathf(p->self, sizeof(p->self), "%s/%s", PKGLIBEXECDIR, INIT_NAME) < 0)
+			return -ENAMETOOLONG;
+		if (realpath(p->self, dir))
+			strscpy(p->self, sizeof(p->self), dir);
+	}
 	for (const char *s = p->self; *s; s++)
 		if ((unsigned char)*s <= ' ' || *s == '\\')
 			return -EINVAL;

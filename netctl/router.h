@@ -15,7 +15,7 @@ struct paths {
 	char rootfs[PATH_MAX];   /* state/router/rootfs */
 	char ct_dir[PATH_MAX];   /* lxcpath/<router> */
 	char ct_config[PATH_MAX];
-	char self[PATH_MAX];     /* this binary: the router's PID 1 */
+	char self[PATH_MAX];     /* lxtg-init, the router's PID 1 */
 };
 
 int paths_init(struct paths *p, const char *state_dir, const char *lxcpath, const struct conf *c);

@@ -19,7 +19,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 # shellcheck source=tests/lib/sandbox.sh
 . "$top_srcdir/tests/lib/sandbox.sh"
-: "${LXTG_BIN:=/tmp/b/lxctogo-net}"
+: "${LXTG_BIN:=$top_srcdir/lxctogo-net}"
 
 sb_require
 [ -x "$LXTG_BIN" ] || t_skip_all "$LXTG_BIN not built"
@@ -28,9 +28,11 @@ for c in nft nsenter tcpdump pgrep sha256sum; do
 done
 T0=$(sb_now_ms)
 sb_init
-# The binary under test, frozen for this run (others may rebuild $LXTG_BIN meanwhile; the router's
-# PID 1 is this very file, bind-mounted).
+# The binary under test, frozen for this run (others may rebuild $LXTG_BIN meanwhile, and the
+# router bind-mounts its PID 1 from next to it).
 cp "$LXTG_BIN" "$SB_TMP/lxctogo-net" || t_bail "cannot copy $LXTG_BIN"
+# ... with the router's PID 1 that lives next to it
+cp "$(dirname "$LXTG_BIN")/lxtg-init" "$SB_TMP/lxtg-init" || t_bail "cannot copy lxtg-init"
 t_diag "testing $LXTG_BIN"
 BIN=$SB_TMP/lxctogo-net
 
