@@ -1,0 +1,398 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+# shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
+#
+# Shared helpers of the fault-tolerance tests (THREATS.md F1-F7), on top of tests/lib/sandbox.sh.
+# Source it from a tests/faults/fN-*.sh script, then call f_init.
+#
+# The snapshot functions follow tests/integration/10-router-desktop.sh, but compare every net.*
+# sysctl of a namespace (minus the volatile ones) instead of a fixed list.
+# The controller and every lxc-* call run inside the sandbox host namespace (sb_host_exec).
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=tests/lib/sandbox.sh
+. "$top_srcdir/tests/lib/sandbox.sh"
+: "${LXTG_BIN:=$top_srcdir/lxctogo-net}"
+
+ROUTER=managed
+# shellcheck disable=SC2034 # used by the scripts
+GUEST4=192.168.254.254 HOSTLINK_ROUTER4=192.168.253.254
+F_TOOLS=(nft nsenter tcpdump pgrep sha256sum sysctl strace)
+# The system Python starts in ~50 ms; a pyenv shim may take a second and more.
+if [ -x /usr/bin/python3 ]; then F_PYTHON=/usr/bin/python3; else F_PYTHON=python3; fi
+
+# f_init: skip unless runnable, build the sandbox, freeze the binary under test, write the config.
+f_init() {
+	local c
+	sb_require
+	[ -x "$LXTG_BIN" ] || t_skip_all "$LXTG_BIN not built (set LXTG_BIN)"
+	for c in "${F_TOOLS[@]}" "$F_PYTHON"; do
+		command -v "$c" >/dev/null || t_skip_all "$c not installed"
+	done
+	F_T0=$(sb_now_ms)
+	sb_init
+	# Frozen copies: others may rebuild $LXTG_BIN meanwhile. The router's PID 1, lxtg-init, is
+	# looked up next to the binary (older builds: the binary itself is the router's PID 1).
+	cp "$LXTG_BIN" "$SB_TMP/lxctogo-net" || t_bail "cannot copy $LXTG_BIN"
+	if [ -x "$(dirname "$LXTG_BIN")/lxtg-init" ]; then
+		cp "$(dirname "$LXTG_BIN")/lxtg-init" "$SB_TMP/lxtg-init" || t_bail "cannot copy lxtg-init"
+	fi
+	BIN=$SB_TMP/lxctogo-net
+	t_diag "testing $LXTG_BIN"
+	# F_KEEP=DIR keeps the top-level files of the run (snapshots, logs) for debugging.
+	[ -z "${F_KEEP:-}" ] || sb_on_cleanup f_keep "$F_KEEP"
+	printf '[network]\nuplink = eth0\n[server]\nipv4_pool = 192.0.2.100-192.0.2.120\n' >"$SB_CONF"
+}
+
+# f_keep DIR: copy the top-level files of $SB_TMP into DIR/<sandbox name>.
+f_keep() {
+	mkdir -p "$1/$SB" && find "$SB_TMP" -maxdepth 1 -type f -exec cp {} "$1/$SB/" \;
+	t_diag "kept the run's files in $1/$SB"
+}
+
+# f_done: clean up, prove nothing is left, print the plan.
+f_done() {
+	sb_cleanup
+	t_ok "nothing of the sandbox is left" sb_assert_clean
+	t_diag "test took $(($(sb_now_ms) - F_T0)) ms"
+	t_done
+}
+
+# lx ARGS...: the controller in the sandbox host namespace with the sandbox paths.
+lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
+
+# hx CMD...: observe the host namespace (no cgroup remount needed).
+hx() { ip netns exec "$SB_HOST" "$@"; }
+
+# router_refresh: set RPID to the router's init pid (empty when it does not run).
+router_refresh() { RPID=$(sb_lxc info "$ROUTER" -p -H 2>/dev/null); }
+
+# rx CMD...: run CMD in the router's network namespace ($RPID, refreshed when empty).
+rx() {
+	if [ -z "${RPID:-}" ] || [ ! -e "/proc/$RPID" ]; then router_refresh; fi
+	[ -n "$RPID" ] || return 125
+	nsenter -t "$RPID" -n "$@"
+}
+
+# gx GUEST CMD...: run a host binary in GUEST's network namespace.
+gx() {
+	local pid
+	pid=$(sb_lxc info "$1" -p -H 2>/dev/null) && [ -n "$pid" ] || return 125
+	shift
+	nsenter -t "$pid" -n "$@"
+}
+
+# not CMD...: succeed if CMD fails.
+not() { ! "$@"; }
+
+# grep_out PATTERN CMD...: CMD's output matches the extended regex PATTERN.
+grep_out() {
+	local pat=$1
+	shift
+	"$@" 2>/dev/null | grep -qE -e "$pat"
+}
+
+# rc_of CMD...: print CMD's exit status (its output goes to the log).
+rc_of() {
+	"$@" >&2
+	echo $?
+}
+
+# ---------------------------------------------------------------- observation
+
+# addrs FAMILY IFACE NSCMD...: IFACE's usable global addresses (no prefix length), one a line.
+addrs() {
+	local fam=$1 dev=$2
+	shift 2
+	"$@" ip "-$fam" -o addr show dev "$dev" scope global -tentative 2>/dev/null | awk '{ sub("/.*", "", $4); print $4 }'
+}
+
+# has_addr_in PREFIX FAMILY IFACE NSCMD...: IFACE has a global address starting with PREFIX.
+has_addr_in() {
+	local p=$1
+	shift
+	[[ $'\n'$(addrs "$@") == *$'\n'"$p"* ]]
+}
+
+# masters NSCMD...: "PORT MASTER" for every enslaved link.
+masters() {
+	"$@" ip -o link show | awk '{ for (i = 3; i < NF; i++) if ($i == "master") print $2, $(i + 1) }' | sort
+}
+
+# bridge_nf NSCMD...: "BRIDGE nf_call_iptables V nf_call_ip6tables V ..." for each bridge.
+bridge_nf() {
+	"$@" ip -d -o link show type bridge | awk '{
+		out = $2; for (i = 3; i < NF; i++) if ($i ~ /^nf_call_/) out = out " " $i " " $(i + 1); print out }' | sort
+}
+
+# routes NSCMD...: IPv4 and IPv6 routes without timers, sorted.
+routes() {
+	{
+		"$@" ip -4 route show table all
+		"$@" ip -6 route show table all
+	} | sed -E 's/ expires [0-9]+sec//' | sort
+}
+
+# Keys that change by themselves (counters, per-boot randomness, unreadable ones).
+F_VOLATILE='^net\.netfilter\.nf_conntrack_(count|expect_count)|stable_secret|^net\.ipv4\.tcp_fastopen_key|^net\.core\.netdev_rss_key'
+
+# netsysctls NSCMD...: every net.* sysctl readable in a namespace, minus the volatile ones.
+# /proc/sys/net follows the reading process's netns, so nsenter -n and ip netns exec both work.
+netsysctls() {
+	"$@" sysctl -a -r '^net\.' 2>/dev/null | grep -Ev "$F_VOLATILE" | sort
+}
+
+# procs NSNAME: "comm args" of every process in sandbox netns NSNAME (no pids).
+procs() {
+	local pid
+	for pid in $(ip netns pids "$1"); do
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null
+		echo
+	done | sort
+}
+
+# f_noindex: drop interface indexes of link peers (a recreated namespace numbers its links anew).
+f_noindex() { sed -E 's/@if[0-9]+//; s/@NONE//' | tr -s ' '; }
+
+# f_linkdetails: `ip -d -o link` lines without ifindexes, peer netns ids and running timers.
+f_linkdetails() {
+	sed -E 's/^[0-9]+: //; s/@if[0-9]+//; s/ link-netns(id)? [^ ]+//; s/ [a-z_]+_timer +[0-9.]+//g'
+}
+
+# host_snap: the host namespace as far as lxctogo-net may touch it.
+host_snap() {
+	echo "## host links"; hx ip -br link | f_noindex | sort
+	echo "## host link details"; hx ip -d -o link show | f_linkdetails | sort
+	echo "## host bridge ports"; masters hx | f_noindex
+	echo "## host addresses"; hx ip -br addr | f_noindex | sort
+	echo "## host routes"; routes hx
+	echo "## host rules"; hx ip rule; hx ip -6 rule
+	echo "## host proxy neighbours"; hx ip neigh show proxy; hx ip -6 neigh show proxy
+	echo "## host nft"; hx nft -s list ruleset
+	echo "## host bridges"; bridge_nf hx
+	echo "## host sysctls"; netsysctls hx
+}
+
+# router_snap: the router's namespace.
+router_snap() {
+	echo "## router links"; rx ip -br link | f_noindex | sort
+	echo "## router link details"; rx ip -d -o link show | f_linkdetails | sort
+	echo "## router addresses"; rx ip -br addr | f_noindex | sort
+	echo "## router routes"; routes rx
+	echo "## router proxy neighbours"; rx ip neigh show proxy; rx ip -6 neigh show proxy
+	echo "## router nft"; rx nft -s list ruleset
+	echo "## router sysctls"; netsysctls rx
+	echo "## router processes"; router_procs
+}
+
+# router_procs: the command lines of the processes in the router's netns (no pids), sorted.
+router_procs() {
+	local pid
+	for pid in $(pgrep --ns "$RPID" --nslist net .); do
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null
+		echo
+	done | sort
+}
+
+# router_pids: "init=PID dnsmasq=PID radvd=PID" of the running router.
+router_pids() {
+	router_refresh
+	printf 'init=%s dnsmasq=%s radvd=%s\n' "$RPID" "$(router_proc dnsmasq)" "$(router_proc radvd)"
+}
+
+# files_snap: state dir and lxcpath: every entry with type and mode, and the content of every
+# regular file except the volatile ones (dnsmasq's lease file, logs).
+files_snap() {
+	echo "## files"
+	find "$SB_STATE" "$SB_LXCPATH" -path "*/rootfs/*" -prune -o -printf '%y %m %p %l\n' | sort
+	find "$SB_STATE" -path "$SB_STATE/router/rootfs/*" -printf '%y %m %p %l\n' | sort
+	find "$SB_STATE" "$SB_LXCPATH" -path "$SB_LXCPATH/*/rootfs" -prune -o -type f \
+		! -name dnsmasq.leases ! -name '*.log' -print0 | sort -z | xargs -0 -r sha256sum
+}
+
+# bridges_settled: no bridge of ours shows operstate "unknown" (freshly made; linkwatch runs ~1 s later).
+bridges_settled() {
+	local br st
+	for br in lxtg0 lxtg1; do
+		st=$(hx cat "/sys/class/net/$br/operstate" 2>/dev/null) || continue
+		[ "$st" != unknown ] || return 1
+	done
+}
+
+# router_slaac_done: the router's uplink has its SLAAC address (when the router runs).
+router_slaac_done() {
+	[ -z "${RPID:-}" ] && return 0
+	has_addr_in 2001:db8:1: 6 eth0 rx
+}
+
+# settle: wait until link states and the router's SLAAC have settled, refresh RPID.
+settle() {
+	sb_wait_for "bridge operstates to settle" 3000 bridges_settled
+	router_refresh
+	sb_wait_for "router SLAAC" 5000 router_slaac_done
+}
+
+# snap FILE: host, router (if it runs) and files into FILE, once things have settled.
+snap() {
+	settle
+	{
+		host_snap
+		if [ -n "$RPID" ]; then router_snap; else echo "## no router"; fi
+		files_snap
+	} >"$1" 2>&1
+}
+
+# snap_complete FILE: FILE holds every part of a snapshot of a running router (guards against a
+# vacuous comparison of two empty or half-failed snapshots).
+snap_complete() {
+	local want
+	for want in '## host sysctls' 'table bridge lxctogo' '## router nft' 'table inet lxctogo' \
+		'net.ipv4.ip_forward = 1' '## router processes' 'dnsmasq' "$SB_STATE/guests"; do
+		grep -qF -- "$want" "$1" || { t_diag "snapshot $1 lacks '$want'"; return 1; }
+	done
+}
+
+# mask_random FILE: replace what a fresh router start or hot-plug picks at random in snapshot FILE
+# (and sort its sections again):
+# LXC and the hot-plug give the host ends of the router's and guests' veths random MACs, a bridge
+# takes the lowest MAC of its ports, and lxtg0's link-local address follows. Only for comparing
+# across re-creations of those links.
+mask_random() {
+	local dev mac short ll pairs=()
+	for dev in lxtg0-r lxtg1-r lxtg0 lxtg1 $(hx ls /sys/class/net | grep '^lxg-'); do
+		mac=$(hx cat "/sys/class/net/$dev/address" 2>/dev/null) || continue
+		# bridge_id and designated_* print the octets without leading zeros
+		short=$(sed -E 's/(^|:)0([0-9a-f])/\1\2/g' <<<"$mac")
+		pairs+=("$mac=MAC($dev)" "$short=MAC($dev)")
+	done
+	ll=$(addrs6_ll lxtg0)
+	[ -n "$ll" ] && pairs+=("$ll=LL(lxtg0)")
+	# The masked lines may sort differently now: the helper sorts the sorted sections again.
+	f_py mask "$1" "${pairs[@]}"
+}
+
+# addrs6_ll DEV: DEV's IPv6 link-local address in the host.
+addrs6_ll() { hx ip -6 -o addr show dev "$1" scope link 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }'; }
+
+# same_snap DESC A B: pass if snapshot files A and B are equal, else show the diff.
+same_snap() {
+	local d
+	d=$(diff -u "$2" "$3")
+	t__result $? "$1" || { t_diag "$(grep -E '^[-+]' <<<"$d" | cut -c1-300 | head -n 40)"; return 1; }
+}
+
+# ns_pids INODE: pids of processes whose network namespace has inode INODE.
+ns_pids() { find /proc/[0-9]*/ns/net -maxdepth 0 -lname "net:\[$1\]" 2>/dev/null | cut -d/ -f3; }
+
+# router_proc COMM: pid of the process called COMM in the router's netns.
+router_proc() {
+	[ -n "${RPID:-}" ] || return 1
+	pgrep -x "$1" --ns "$RPID" --nslist net | head -n1
+}
+
+# host_settled: the host's own SLAAC address and RA default route are in place (pre-up baseline).
+host_settled() {
+	has_addr_in 2001:db8:1: 6 eth0 hx && [ -n "$(hx ip -6 route show default)" ]
+}
+
+# dns_answers SERVER: SERVER answers for the router's own name (asked from the host ns).
+dns_answers() {
+	hx timeout 0.3 "$SB_BUSYBOX" nslookup "$ROUTER.lxtg.internal" "$1" 2>/dev/null | grep -qx "Address: $GUEST4"
+}
+
+# ---------------------------------------------------------------- guests
+
+# make_stub NAME: a stopped minimal container (two-line config, no rootfs): enough for guest add.
+make_stub() {
+	mkdir -p "$SB_LXCPATH/$1" &&
+		printf 'lxc.uts.name = %s\nlxc.rootfs.path = dir:/nonexistent\n' "$1" >"$SB_LXCPATH/$1/config"
+}
+
+# registry_ok: the guest registry parses (the controller reads it for `guest list`).
+registry_ok() {
+	lx -j guest list | "$F_PYTHON" -c 'import json,sys; json.load(sys.stdin)'
+}
+
+# json_field GUEST KEY: a field of `guest list --json`.
+json_field() {
+	lx -j guest list | "$F_PYTHON" -c 'import json,sys; g={x["name"]:x for x in json.load(sys.stdin)}; print(g[sys.argv[1]][sys.argv[2]])' "$1" "$2"
+}
+
+# guest_lease GUEST: DHCP in the guest (udhcpc -n -q), then print its lease record.
+guest_lease() {
+	sb_guest_exec "$1" rm -f /run/dhcp.eth0
+	sb_guest_exec "$1" udhcpc -i eth0 -q -n -t 5 -T 1 >/dev/null 2>&1 && sb_guest_exec "$1" cat /run/dhcp.eth0
+}
+
+# state_view: what the registry implies, normalised: registry, both tables' elements (sorted,
+# through nft -j), dnsmasq files, guest lxc.net lines and saved configs. Used by F3 and F4.
+state_view() {
+	echo "## registry"
+	cat "$SB_STATE/guests" 2>/dev/null
+	echo "## router elements"
+	rx nft -j list table inet lxctogo 2>/dev/null | f_py elements
+	echo "## guard elements"
+	hx nft -j list table bridge lxctogo 2>/dev/null | f_py elements
+	echo "## dnsmasq files"
+	local d f
+	for d in hosts dhcp-hosts; do
+		for f in "$SB_STATE/router/rootfs/lxtg/$d"/*; do
+			[ -e "$f" ] || continue
+			printf '%s/%s: %s\n' "$d" "${f##*/}" "$(tr '\n' '|' <"$f")"
+		done
+	done
+	echo "## lxc.net lines"
+	for f in "$SB_LXCPATH"/*/config; do
+		[[ $f == "$SB_LXCPATH/$ROUTER/config" ]] && continue
+		grep -H '^lxc.net' "$f"
+	done | sed "s#^$SB_LXCPATH/##"
+	echo "## saved guest-net"
+	for f in "$SB_STATE"/guest-net/*; do
+		[ -e "$f" ] && printf '%s: %s\n' "${f##*/}" "$(tr '\n' '|' <"$f")"
+	done
+}
+
+# f_py FUNC [ARGS...]: the Python helpers below.
+f_py() { "$F_PYTHON" "$top_srcdir/tests/faults/check.py" "$@"; }
+
+# ---------------------------------------------------------------- crash helpers (F4)
+
+# fault_points FILE: the number of "fault point N: NAME" lines in FILE (LXTG_FAULT_LIST output).
+fault_points() { grep -c '^fault point [0-9]*: ' "$1"; }
+
+# point_name FILE K: the name of point K in FILE.
+point_name() { sed -n "s/^fault point $2: //p" "$1"; }
+
+# no_temp_files: nothing like a half-written temp file (write_file_atomic's *.tmp.XXXXXX) is left.
+no_temp_files() {
+	local left
+	left=$(find "$SB_STATE" "$SB_LXCPATH" -name '*.tmp.*' -not -path '*/rootfs/*' 2>/dev/null)
+	[ -z "$left" ] || { t_diag "temp files left: $left"; return 1; }
+}
+
+# registry_is FILE...: the registry is byte-identical to one of FILEs (old or new, never torn).
+registry_is() {
+	local f
+	for f; do cmp -s "$SB_STATE/guests" "$f" && return 0; done
+	t_diag "registry now: $(cat "$SB_STATE/guests")"
+	return 1
+}
+
+# crash DESC CMD...: run CMD with LXTG_FAULT_AT=$K; it must die of SIGKILL (exit 137).
+# $LIST names the LXTG_FAULT_LIST output of a clean run (for the point's name).
+crash() {
+	local desc=$1 rc
+	shift
+	LXTG_FAULT_AT=$K "$@" >"$SB_TMP/crash.out" 2>&1
+	rc=$?
+	t_is "$desc: killed at point $K ($(point_name "$LIST" "$K"))" "$rc" 137 ||
+		t_diag "$(tail -n 3 "$SB_TMP/crash.out")"
+}
+
+# after_crash TAG: the state-file checks after a crash: the registry parses, it is one of
+# "${REGS[@]}" (the old or the new one), and no temp file is left.
+after_crash() {
+	t_ok "$1: registry parses" registry_ok
+	t_ok "$1: registry is the old or the new one" registry_is "${REGS[@]}"
+	t_ok "$1: no temp file left" no_temp_files
+}
