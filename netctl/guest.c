@@ -53,6 +53,27 @@ static void encode(const struct field *f, struct nftx_key *k)
 }
 
 /*
+ * Elements into table @fname lxctogo of the current netns, one batch. No such
+ * table (router down, no host table with macvlan attach): skipped, `up` loads
+ * everything from the registry. The table without one of its sets or maps is
+ * drift: fail, so that nothing reports a forward or guest that is not there.
+ */
+static int table_elems(uint16_t family, const char *fname, const char *where,
+		       const struct nftx_elem *el, size_t n, struct errmsg *e)
+{
+	int r = nftx_elems(family, "lxctogo", el, n);
+
+	if (r == -ENOENT && nftx_table_exists(fname, "lxctogo") == 0)
+		return 0;
+	if (r == -ENOENT)
+		return fail(e, r, "%s table %s lxctogo lacks a set or map (`lxctogo-net up` "
+				  "repairs it)", where, fname);
+	if (r < 0)
+		return fail(e, r, "%s table %s lxctogo: %s", where, fname, strerror(-r));
+	return 0;
+}
+
+/*
  * Add or delete elements: the router's in its netns (if it runs), the guards
  * in the host. A table that does not exist (router down) is skipped: `up`
  * loads everything from the registry anyway.
@@ -77,23 +98,20 @@ static int apply_elems(const struct paths *p, const struct conf *c, const struct
 		for (unsigned k = 0; k < d[i].n_data; k++)
 			encode(&d[i].data[k], &x->data);
 	}
-	r = nftx_elems(NFPROTO_BRIDGE, "lxctogo", el[ELEM_GUARD], cnt[ELEM_GUARD]);
-	if (r < 0 && r != -ENOENT)
-		return fail(e, r, "guest guards (table bridge lxctogo): %s", strerror(-r));
-	r = nftx_elems(NFPROTO_INET, "lxctogo", el[ELEM_HOST], cnt[ELEM_HOST]);
-	if (r < 0 && r != -ENOENT)
-		return fail(e, r, "host table (inet lxctogo): %s", strerror(-r));
+	r = table_elems(NFPROTO_BRIDGE, "bridge", "host", el[ELEM_GUARD], cnt[ELEM_GUARD], e);
+	if (r == 0)
+		r = table_elems(NFPROTO_INET, "inet", "host", el[ELEM_HOST], cnt[ELEM_HOST], e);
+	if (r < 0)
+		return r;
 	pid = router_pid(p, c);
 	if (!pid || !cnt[ELEM_ROUTER])
 		return 0;
 	r = netns_enter_pid(pid, &saved);
 	if (r < 0)
 		return fail(e, r, "entering the router: %s", strerror(-r));
-	r = nftx_elems(NFPROTO_INET, "lxctogo", el[ELEM_ROUTER], cnt[ELEM_ROUTER]);
+	r = table_elems(NFPROTO_INET, "inet", "router", el[ELEM_ROUTER], cnt[ELEM_ROUTER], e);
 	netns_leave(saved);
-	if (r < 0 && r != -ENOENT)
-		return fail(e, r, "router sets (table inet lxctogo): %s", strerror(-r));
-	return 0;
+	return r;
 }
 
 /* dnsmasq picks these up by inotify: no restart, no reload of other guests. */

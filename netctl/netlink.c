@@ -504,17 +504,29 @@ static bool prefix_overlap(int family, const uint8_t *a, uint8_t alen, const uin
 	return true;
 }
 
-static void walk_route(struct nl_object *o, void *arg)
+/* Does the route's nexthop @i leave through a link of @w->ignore? */
+static bool nh_ignored(struct route_walk *w, struct rtnl_route *rt, int i, char *ifname)
 {
-	struct route_walk *w = arg;
-	struct rtnl_route *rt = (struct rtnl_route *)o;
+	struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
+	int oif = nh ? rtnl_route_nh_get_ifindex(nh) : 0;
+
+	strcpy(ifname, "?");
+	if (oif)
+		if_indextoname(oif, ifname);
+	for (const char *const *ig = w->ignore; ig && *ig; ig++)
+		if (streq(*ig, ifname))
+			return true;
+	return false;
+}
+
+static void walk_route(struct rtnl_route *rt, struct route_walk *w)
+{
 	struct nl_addr *d = rtnl_route_get_dst(rt);
-	struct rtnl_nexthop *nh;
 	uint8_t zero[16] = {0};
 	const uint8_t *bin;
 	uint8_t plen;
-	int oif = 0;
-	char ifname[IF_NAMESIZE] = "?", buf[INET6_ADDRSTRLEN];
+	int nnh = rtnl_route_get_nnexthops(rt);
+	char ifname[IF_NAMESIZE], buf[INET6_ADDRSTRLEN];
 
 	if (w->found || rtnl_route_get_family(rt) != w->family)
 		return;
@@ -522,13 +534,15 @@ static void walk_route(struct nl_object *o, void *arg)
 		return;
 	plen = d ? nl_addr_get_prefixlen(d) : 0;
 	bin = d && nl_addr_get_len(d) ? nl_addr_get_binary_addr(d) : zero;
-	nh = rtnl_route_nexthop_n(rt, 0);
-	if (nh)
-		oif = rtnl_route_nh_get_ifindex(nh);
 	if (w->ifindex) {
-		if (rtnl_route_get_table(rt) == RT_TABLE_MAIN && plen == w->plen &&
-		    oif == w->ifindex && !memcmp(bin, w->dst, w->family == AF_INET ? 4 : 16))
-			w->found = 1;
+		for (int i = 0; i < nnh; i++) {
+			struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
+
+			if (rtnl_route_get_table(rt) == RT_TABLE_MAIN && plen == w->plen &&
+			    rtnl_route_nh_get_ifindex(nh) == w->ifindex &&
+			    !memcmp(bin, w->dst, w->family == AF_INET ? 4 : 16))
+				w->found = 1;
+		}
 		return;
 	}
 	/* A default route overlaps everything and conflicts with nothing. */
@@ -540,27 +554,51 @@ static void walk_route(struct nl_object *o, void *arg)
 		return;
 	if (!prefix_overlap(w->family, bin, plen, w->dst, w->plen))
 		return;
-	if (oif)
-		if_indextoname(oif, ifname);
-	for (const char *const *ig = w->ignore; ig && *ig; ig++)
-		if (streq(*ig, ifname))
-			return;
-	w->found = 1;
-	inet_ntop(w->family, bin, buf, sizeof(buf));
-	snprintf(w->desc, w->size, "%s/%u dev %s", buf, plen, ifname);
+	/* Every nexthop counts: one through a foreign link is an overlap. */
+	for (int i = 0; i < (nnh > 0 ? nnh : 1); i++) {
+		if (nh_ignored(w, rt, i, ifname))
+			continue;
+		w->found = 1;
+		inet_ntop(w->family, bin, buf, sizeof(buf));
+		snprintf(w->desc, w->size, "%s/%u dev %s", buf, plen, ifname);
+		return;
+	}
 }
 
+static int walk_msg(struct nl_msg *msg, void *arg)
+{
+	struct rtnl_route *rt = NULL;
+
+	if (rtnl_route_parse(nlmsg_hdr(msg), &rt) == 0) {
+		walk_route(rt, arg);
+		rtnl_route_put(rt);
+	}
+	return NL_OK;
+}
+
+/*
+ * Every route of the family, one message at a time. Not through a libnl route
+ * cache: the cache keys routes by (family, tos, table, dst, priority) and keeps
+ * one of those that share a key, so a foreign route with the very prefix of one
+ * of ours (an address in host_subnet on the uplink) would stay hidden.
+ */
 static int route_walk(struct nlk *n, struct route_walk *w)
 {
-	struct nl_cache *cache;
+	struct nl_sock *sk = nl_socket_alloc();
 	int r;
 
-	r = rtnl_route_alloc_cache(n->sk, w->family, 0, &cache);
-	if (r < 0)
-		return nle_to_errno(r);
-	nl_cache_foreach(cache, walk_route, w);
-	nl_cache_free(cache);
-	return w->found;
+	(void)n;
+	if (!sk)
+		return -ENOMEM;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r == 0)
+		r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, walk_msg, w);
+	if (r == 0)
+		r = nl_rtgen_request(sk, RTM_GETROUTE, w->family, NLM_F_DUMP);
+	if (r == 0)
+		r = nl_recvmsgs_default(sk);
+	nl_socket_free(sk);
+	return r < 0 ? nle_to_errno(r) : w->found;
 }
 
 int nlk_route_has(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex)

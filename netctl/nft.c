@@ -80,6 +80,14 @@ int nftx_list_table(const char *family, const char *name, bool stateless, char *
 	return r;
 }
 
+int nftx_table_exists(const char *family, const char *name)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = nftx_list_table(family, name, false, &text);
+
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
 /* Collects the first error of a batch's acks. */
 static int batch_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -193,7 +201,8 @@ int nftx_elems(uint16_t family, const char *table, const struct nftx_elem *e, si
 	if (n == 0)
 		return 0;
 	r = send_batch(family, table, e, n);
-	if (r != -ENOENT)
+	/* An add batch stands or falls as a whole: never retry its elements one by one. */
+	if (r != -ENOENT || !e[0].del)
 		return r;
 	/* Some element to delete was already gone: apply one by one, ignoring those. */
 	for (size_t i = 0; i < n; i++) {

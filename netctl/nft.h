@@ -40,6 +40,8 @@ int nftx_apply(const char *text, char *err, size_t errsize);
 int nftx_check(const char *text, char *err, size_t errsize);
 /* `nft list table FAMILY NAME` into a malloc'd string (*ret). -ENOENT if absent. */
 int nftx_list_table(const char *family, const char *name, bool stateless, char **ret);
+/* 1 if table @family @name exists, 0 if not, -errno if that cannot be told. */
+int nftx_table_exists(const char *family, const char *name);
 
 /*
  * nftx_elems - add/delete set or map elements in one libnftnl batch.

@@ -15,6 +15,7 @@
 #include "router.h"
 #include "state.h"
 #include "status.h"
+#include "sysctl.h"
 #include "util.h"
 
 struct row {
@@ -28,45 +29,52 @@ struct row {
 	uint64_t mem;
 	char ports[256];
 	const char *published; /* server mode: "yes"/"no"; NULL otherwise */
-	char drift[512];       /* router row: what differs from what `up` made */
+	char drift[8][160];    /* router row: what differs from what `up` made */
+	size_t n_drift;
 };
 
-/* Compare the running system with what `up` builds; one short phrase per finding. */
-static void find_drift(const struct paths *p, const struct conf *c, pid_t pid, char *out,
-		       size_t size)
+#define DRIFT_MAX 8
+
+/* Compare the running system with what `up` builds: one line per finding. */
+static size_t find_drift(const struct conf *c, pid_t pid, char out[DRIFT_MAX][160])
 {
 	const char *bridges[] = {c->guest_bridge, c->host_bridge};
 	_cleanup_free_ char *listing = NULL;
 	struct nlk *nl = NULL;
-	size_t off = 0;
+	size_t n = 0;
+	char v[16];
 	int saved;
 
 #define DRIFT(...)                                                                          \
 	do {                                                                                \
-		if (off < size)                                                             \
-			off += (size_t)snprintf(out + off, size - off, "%s", off ? "; " : "");     \
-		if (off < size)                                                             \
-			off += (size_t)snprintf(out + off, size - off, __VA_ARGS__);         \
+		if (n < DRIFT_MAX)                                                          \
+			snprintf(out[n++], 160, __VA_ARGS__);                               \
 	} while (0)
 
-	out[0] = '\0';
 	if (nlk_open(&nl) == 0) {
 		for (size_t i = 0; i < ARRAY_SIZE(bridges); i++)
 			if (nlk_ifindex(nl, bridges[i]) < 0)
-				DRIFT("bridge %s missing", bridges[i]);
+				DRIFT("host: bridge %s is missing (run up)", bridges[i]);
 		nlk_close(nl);
 	}
 	if (nftx_list_table("bridge", "lxctogo", true, &listing) < 0)
-		DRIFT("host table bridge lxctogo missing");
+		DRIFT("host: table bridge lxctogo is missing (run up)");
 	free(listing);
 	listing = NULL;
+	if (c->attach == ATTACH_ROUTED && nftx_list_table("inet", "lxctogo", true, &listing) < 0)
+		DRIFT("host: table inet lxctogo is missing (run up)");
+	free(listing);
+	listing = NULL;
+	if (!c->bridge_nf_keep &&
+	    sysctl_read("net/bridge/bridge-nf-call-iptables", v, sizeof(v)) == 0 && !streq(v, "0"))
+		DRIFT("host: net.bridge.bridge-nf-call-iptables is %s (bridge_nf = off; run up)", v);
 	if (netns_enter_pid(pid, &saved) == 0) {
 		if (nftx_list_table("inet", "lxctogo", true, &listing) < 0)
-			DRIFT("router table inet lxctogo missing");
+			DRIFT("router: table inet lxctogo is missing or differs (run up)");
 		netns_leave(saved);
 	}
-	(void)p;
 #undef DRIFT
+	return n;
 }
 
 static void json_str(FILE *f, const char *key, const char *v, bool comma)
@@ -124,8 +132,14 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 		if (r->published)
 			fprintf(f, ",\"published\":%s", streq(r->published, "yes") ? "true" : "false");
 		if (streq(r->kind, "router")) {
-			fputc(',', f);
-			json_str(f, "drift", r->drift, false);
+			fprintf(f, ",\"drift\":[");
+			for (size_t i = 0; i < r->n_drift; i++) {
+				fprintf(f, "%s\"", i ? "," : "");
+				for (const char *q = r->drift[i]; *q; q++)
+					fprintf(f, *q == '"' || *q == '\\' ? "\\%c" : "%c", *q);
+				fputc('"', f);
+			}
+			fputc(']', f);
 		}
 		fprintf(f, "}");
 		return;
@@ -200,7 +214,7 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 		else
 			snprintf(row->state, sizeof(row->state), "ABSENT");
 		if (row->pid)
-			find_drift(&p, c, row->pid, row->drift, sizeof(row->drift));
+			row->n_drift = find_drift(c, row->pid, row->drift);
 		inet_ntop(AF_INET, &a4, row->ipv4, sizeof(row->ipv4));
 		if (c->ipv6) {
 			conf_router_ip6(c, &a6);
@@ -253,8 +267,9 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 		print_row(stdout, &rows[i], ctx->json, color, i == 0, w);
 	if (ctx->json)
 		printf("]\n");
-	else if (router_row && rows[0].drift[0])
-		printf("DRIFT: %s (lxctogo-net up repairs it)\n", rows[0].drift);
+	else if (router_row)
+		for (size_t i = 0; i < rows[0].n_drift; i++)
+			printf("drift: %s\n", rows[0].drift[i]);
 	registry_free(&reg);
 	return EXIT_OK;
 }
