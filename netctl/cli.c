@@ -39,13 +39,32 @@ static const struct command commands[] = {
 
 void cli_error(const char *fmt, ...)
 {
+	char msg[1024], shown[1024];
 	va_list ap;
 
-	fputs("lxctogo-net: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Messages quote what the user typed: never let it break the one line. */
+	fprintf(stderr, "lxctogo-net: %s\n", cli_printable(msg, shown, sizeof(shown)));
+}
+
+const char *cli_printable(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s && o + 5 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	buf[o] = '\0';
+	if (*s && size > 4)
+		memcpy(buf + size - 4, "...", 4);
+	return buf;
 }
 
 int cli_load_conf(const struct ctx *ctx, struct conf *ret, bool quiet_ok)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 
@@ -20,6 +21,8 @@ struct ctx {
 
 /* Print "lxctogo-net: what: why" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* User text made safe for a one-line message (control bytes as \xNN, cut to size). */
+const char *cli_printable(const char *s, char *buf, size_t size);
 /* Load the config; on error print every FILE:LINE line. Returns exit code. */
 int cli_load_conf(const struct ctx *ctx, struct conf *ret, bool quiet_ok);
 

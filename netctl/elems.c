@@ -98,6 +98,13 @@ size_t elems_guest(const struct conf *c, const struct guest *g, struct elem_desc
 	f_ifname(&e->key[0], port);
 	f_mac(&e->key[1], g->mac);
 
+	/* Its DHCP requests must carry its own MAC as client hardware address. */
+	e = next(out, &n, ELEM_GUARD, "port_chaddr");
+	e->n_key = 2;
+	f_ifname(&e->key[0], port);
+	f_mac(&e->key[1], g->mac);
+	e->key[1].kind = F_MAC_RAW;
+
 	e = next(out, &n, ELEM_GUARD, "port_ip4");
 	e->n_key = 3;
 	f_ifname(&e->key[0], port);
@@ -193,6 +200,9 @@ static int field_text(const struct field *f, char *buf, size_t size)
 		return snprintf(buf, size, "\"%s\"", f->ifname);
 	case F_MAC:
 		return snprintf(buf, size, "%s", mac_format(f->mac, a));
+	case F_MAC_RAW:
+		return snprintf(buf, size, "0x%02x%02x%02x%02x%02x%02x", f->mac[0], f->mac[1],
+				f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
 	case F_IP4:
 		return snprintf(buf, size, "%s", inet_ntop(AF_INET, &f->ip4, a, sizeof(a)));
 	case F_IP6:

@@ -14,13 +14,13 @@
 #include "config.h"
 #include "state.h"
 
-enum field_kind { F_IFNAME, F_MAC, F_IP4, F_IP6, F_IP6_RAW, F_PROTO, F_PORT };
+enum field_kind { F_IFNAME, F_MAC, F_MAC_RAW, F_IP4, F_IP6, F_IP6_RAW, F_PROTO, F_PORT };
 
 struct field {
 	enum field_kind kind;
 	union {
 		char ifname[IFNAMSIZ];
-		uint8_t mac[6];
+		uint8_t mac[6]; /* F_MAC and F_MAC_RAW (a MAC read as raw payload) */
 		struct in_addr ip4;
 		struct in6_addr ip6; /* F_IP6 and F_IP6_RAW */
 		uint8_t proto;

@@ -33,6 +33,7 @@ static void encode(const struct field *f, struct nftx_key *k)
 		nftx_key_put(k, f->ifname, IFNAMSIZ);
 		return;
 	case F_MAC:
+	case F_MAC_RAW:
 		nftx_key_put(k, f->mac, 6);
 		return;
 	case F_IP4:
@@ -389,8 +390,13 @@ static bool ip4_taken(const struct registry *reg, struct in_addr a, const char *
 	return false;
 }
 
-static bool mac_taken(const struct registry *reg, const uint8_t mac[6], const char *except)
+static bool mac_taken(const struct registry *reg, const uint8_t mac[6], const char *except,
+		      const uint8_t router[3][6])
 {
+	/* A guest speaking with one of the router's MACs would be let through the guard as it. */
+	for (int i = 0; i < 3; i++)
+		if (!memcmp(router[i], mac, 6))
+			return true;
 	for (size_t i = 0; i < reg->n_guests; i++)
 		if (!memcmp(reg->guests[i].mac, mac, 6) && !streq(reg->guests[i].name, except))
 			return true;
@@ -423,12 +429,14 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 {
 	struct in_addr router = conf_router_ip4(c);
 	char a[INET6_ADDRSTRLEN];
+	uint8_t rmacs[3][6];
 
+	router_macs(p, c, rmacs);
 	memset(g, 0, sizeof(*g));
 	strscpy(g->name, sizeof(g->name), req->name);
 	if (req->has_mac) {
-		if (mac_taken(reg, req->mac, req->name))
-			return bad(e, "guest add: MAC %s is taken by another guest",
+		if (mac_taken(reg, req->mac, req->name, rmacs))
+			return bad(e, "guest add: MAC %s is taken by another guest or the router",
 				   mac_format(req->mac, a));
 		memcpy(g->mac, req->mac, 6);
 	} else {
@@ -437,7 +445,7 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 		for (unsigned i = 0;; i++) {
 			snprintf(seed, sizeof(seed), "guest/%s/%u", req->name, i);
 			render_mac(seed, g->mac);
-			if (!mac_taken(reg, g->mac, req->name))
+			if (!mac_taken(reg, g->mac, req->name, rmacs))
 				break;
 		}
 	}

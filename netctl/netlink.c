@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/neighbour.h>
@@ -233,6 +234,13 @@ int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags)
 static int bridge_msg(struct nlk *n, const char *name, int ifindex, uint32_t mtu)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	/* The bridge learns source MACs of IEEE link-local frames (LLDP, 802.1X,
+	 * LACP) before any netfilter hook sees them: a guest could move the
+	 * router's MAC to its own port. No learning from those frames. */
+	struct br_boolopt_multi no_ll_learn = {
+		.optval = 1u << BR_BOOLOPT_NO_LL_LEARN,
+		.optmask = 1u << BR_BOOLOPT_NO_LL_LEARN,
+	};
 	struct nlattr *info, *data;
 	struct nl_msg *msg;
 	int r = -ENOMEM;
@@ -253,7 +261,8 @@ static int bridge_msg(struct nlk *n, const char *name, int ifindex, uint32_t mtu
 	data = nla_nest_start(msg, IFLA_INFO_DATA);
 	if (!data || nla_put_u8(msg, IFLA_BR_NF_CALL_IPTABLES, 0) < 0 ||
 	    nla_put_u8(msg, IFLA_BR_NF_CALL_IP6TABLES, 0) < 0 ||
-	    nla_put_u8(msg, IFLA_BR_NF_CALL_ARPTABLES, 0) < 0)
+	    nla_put_u8(msg, IFLA_BR_NF_CALL_ARPTABLES, 0) < 0 ||
+	    nla_put(msg, IFLA_BR_MULTI_BOOLOPT, sizeof(no_ll_learn), &no_ll_learn) < 0)
 		goto out;
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, info);

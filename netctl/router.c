@@ -166,11 +166,24 @@ pid_t router_find_proc(pid_t init, const char *comm)
 	return found;
 }
 
+void router_macs(const struct paths *p, const struct conf *c, uint8_t ret[3][6])
+{
+	static const char *const role[3] = {"uplink", "guest", "host"};
+	char seed[PATH_MAX + 128];
+
+	/* Stable MACs keep the router's LAN lease and the guests' neighbour
+	 * caches valid across restarts. */
+	for (int i = 0; i < 3; i++) {
+		snprintf(seed, sizeof(seed), "router/%s/%s/%s", p->state, c->router, role[i]);
+		render_mac(seed, ret[i]);
+	}
+}
+
 /* Resolve the facts `up` needs from the running system (no changes). */
 static int resolve_facts(const struct paths *p, const struct conf *c, struct nlk *nl,
 			 struct router_facts *f, struct errmsg *e)
 {
-	char seed[PATH_MAX + 128];
+	uint8_t macs[3][6];
 	int r;
 
 	memset(f, 0, sizeof(*f));
@@ -182,14 +195,10 @@ static int resolve_facts(const struct paths *p, const struct conf *c, struct nlk
 		return fail(e, r, "uplink %s: %s", c->uplink, strerror(-r));
 	if (c->mtu)
 		f->mtu = c->mtu;
-	/* Stable MACs keep the router's LAN lease and the guests' neighbour
-	 * caches valid across restarts. */
-	snprintf(seed, sizeof(seed), "router/%s/%s/uplink", p->state, c->router);
-	render_mac(seed, f->mac_uplink);
-	snprintf(seed, sizeof(seed), "router/%s/%s/guest", p->state, c->router);
-	render_mac(seed, f->mac_guest);
-	snprintf(seed, sizeof(seed), "router/%s/%s/host", p->state, c->router);
-	render_mac(seed, f->mac_host);
+	router_macs(p, c, macs);
+	memcpy(f->mac_uplink, macs[0], 6);
+	memcpy(f->mac_guest, macs[1], 6);
+	memcpy(f->mac_host, macs[2], 6);
 	if (render_veth_name(c->guest_bridge, "r", f->veth_guest) < 0 ||
 	    render_veth_name(c->host_bridge, "r", f->veth_host) < 0 ||
 	    streq(f->veth_guest, f->veth_host))

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <limits.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -30,6 +31,8 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e);
 
 /* PID of the router's init if it runs (0 otherwise). */
 pid_t router_pid(const struct paths *p, const struct conf *c);
+/* The router's three MACs (uplink, guest link, host link): stable per state dir. */
+void router_macs(const struct paths *p, const struct conf *c, uint8_t ret[3][6]);
 /* Is the lxcpath entry ours (written by `up`)? */
 int router_is_ours(const struct paths *p);
 /* Find a process named @comm in the router's network namespace. 0 if none. */
