@@ -284,16 +284,14 @@ static int static_v4(struct nlk *nl, const struct conf *c, const struct guest *g
 
 /* A running guest gets its link now: veth on the bridge, peer moved in as eth0. */
 static int hotplug(const struct paths *p, const struct conf *c, const struct guest *g,
-		   struct errmsg *e)
+		   const struct lxcw_info *info, struct errmsg *e)
 {
 	char port[IFNAMSIZ], peer[IFNAMSIZ];
-	struct lxcw_info info;
 	struct nlk *nl = NULL;
 	uint32_t mtu = 0;
 	int r, saved;
 
-	r = lxcw_info(p->lxcpath, g->name, &info);
-	if (r < 0 || !info.running)
+	if (!info->running)
 		return 0;
 	guest_port_name(g->name, port);
 	r = nlk_open(&nl);
@@ -334,7 +332,7 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 		return fail(e, r, "moving the link into container %s (has it an eth0?)", g->name);
 	}
 	nlk_close(nl);
-	r = netns_enter_pid(info.pid, &saved);
+	r = netns_enter_pid(info->pid, &saved);
 	if (r < 0)
 		return fail(e, r, "entering container %s: %s", g->name, strerror(-r));
 	r = nlk_open(&nl);
@@ -359,19 +357,26 @@ static void unplug(const struct guest *g)
 	nlk_close(nl);
 }
 
-/* Addresses currently leased by dnsmasq to another MAC are not free either. */
-static bool leased_to_other(const struct paths *p, struct in_addr a, const uint8_t mac[6])
+/* dnsmasq's lease file (NULL if none): read once per `guest add`. */
+static char *load_leases(const struct paths *p)
 {
-	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX], want[INET_ADDRSTRLEN], m[MAC_STRLEN];
+	char path[PATH_MAX], *text = NULL;
 	size_t len;
 
 	if (pathf(path, sizeof(path), "%s/lxtg/state/dnsmasq.leases", p->rootfs) < 0 ||
 	    read_file(path, &text, &len) < 0)
-		return false;
+		return NULL;
+	return text;
+}
+
+/* Addresses currently leased by dnsmasq to another MAC are not free either. */
+static bool leased_to_other(const char *text, struct in_addr a, const uint8_t mac[6])
+{
+	char want[INET_ADDRSTRLEN], m[MAC_STRLEN];
+
 	inet_ntop(AF_INET, &a, want, sizeof(want));
 	mac_format(mac, m);
-	for (char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+	for (const char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
 		char lmac[32], lip[64];
 
 		nl = strchr(l, '\n');
@@ -428,6 +433,7 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 		      const struct guest_req *req, struct guest *g, struct errmsg *e)
 {
 	struct in_addr router = conf_router_ip4(c);
+	_cleanup_free_ char *leases = load_leases(p);
 	char a[INET6_ADDRSTRLEN];
 	uint8_t rmacs[3][6];
 
@@ -464,7 +470,7 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 			return bad(e, "guest add: %s is the router's address", a);
 		if (ip4_taken(reg, req->ip4, req->name))
 			return bad(e, "guest add: %s is taken by another guest", a);
-		if (leased_to_other(p, req->ip4, g->mac))
+		if (leased_to_other(leases, req->ip4, g->mac))
 			return bad(e, "guest add: %s is leased to another client", a);
 		if (pool && lan_probe(p, c, AF_INET, &req->ip4) > 0)
 			return bad(e, "guest add: %s is already in use on the LAN", a);
@@ -494,7 +500,7 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 			struct in_addr cand = ip4_n(x);
 
 			if (cand.s_addr == router.s_addr || ip4_taken(reg, cand, req->name) ||
-			    leased_to_other(p, cand, g->mac))
+			    leased_to_other(leases, cand, g->mac))
 				continue;
 			g->ip4 = cand;
 			break;
@@ -573,7 +579,7 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 		r = write_lxc_net(p, c, &g, e);
 	fault_point("guest add: lxc config");
 	if (r == 0)
-		r = hotplug(p, c, &g, e);
+		r = hotplug(p, c, &g, &info, e);
 	fault_point("guest add: hotplug");
 	if (r == 0) {
 		r = publish_guest(p, c, &g, false);

@@ -16,15 +16,3 @@ void log_info(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
-
-void log_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (log_level < 2)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}

@@ -116,19 +116,6 @@ int lxcw_attach_iface(const char *lxcpath, const char *name, const char *dev, co
 	return c->attach_interface(c, dev, dst) ? 0 : -EIO;
 }
 
-int lxcw_detach_iface(const char *lxcpath, const char *name, const char *dev, const char *dst)
-{
-	_cleanup_lxc_ struct lxc_container *c = NULL;
-	int r;
-
-	r = open_ct(lxcpath, name, &c);
-	if (r < 0)
-		return r;
-	if (!c->is_running(c))
-		return -ESRCH;
-	return c->detach_interface(c, dev, dst) ? 0 : -EIO;
-}
-
 int lxcw_set_net(const char *lxcpath, const char *name, const char *const *items)
 {
 	_cleanup_lxc_ struct lxc_container *c = NULL;
@@ -147,17 +134,3 @@ int lxcw_set_net(const char *lxcpath, const char *name, const char *const *items
 	return c->save_config(c, NULL) ? 0 : -EIO;
 }
 
-int lxcw_get_item(const char *lxcpath, const char *name, const char *key, char *buf, size_t size)
-{
-	_cleanup_lxc_ struct lxc_container *c = NULL;
-	int r, n;
-
-	r = open_ct(lxcpath, name, &c);
-	if (r < 0)
-		return r;
-	buf[0] = '\0';
-	n = c->get_config_item(c, key, buf, (int)size);
-	if (n < 0)
-		return 0;
-	return (size_t)n < size ? 0 : -ENAMETOOLONG;
-}

@@ -31,8 +31,6 @@ int lxcw_start(const char *lxcpath, const char *name, const char *logfile);
 int lxcw_stop(const char *lxcpath, const char *name);
 /* Move host link @dev into the running container as @dst. */
 int lxcw_attach_iface(const char *lxcpath, const char *name, const char *dev, const char *dst);
-/* Move link @dev out of the running container back to the host as @dst. */
-int lxcw_detach_iface(const char *lxcpath, const char *name, const char *dev, const char *dst);
 
 /*
  * lxcw_set_net - replace all lxc.net.* items of a defined container with
@@ -40,5 +38,3 @@ int lxcw_detach_iface(const char *lxcpath, const char *name, const char *dev, co
  * With items == NULL the network section is removed.
  */
 int lxcw_set_net(const char *lxcpath, const char *name, const char *const *items);
-/* Read a config item into buf ("" if unset). */
-int lxcw_get_item(const char *lxcpath, const char *name, const char *key, char *buf, size_t size);

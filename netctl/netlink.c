@@ -201,23 +201,6 @@ int nlk_link_mtu(struct nlk *n, const char *name, uint32_t *ret_mtu)
 	return 0;
 }
 
-int nlk_link_mac(struct nlk *n, const char *name, uint8_t ret[6])
-{
-	struct rtnl_link *l;
-	struct nl_addr *a;
-	int r = get_link(n, name, &l);
-
-	if (r < 0)
-		return r;
-	a = rtnl_link_get_addr(l);
-	if (!a || nl_addr_get_len(a) != 6)
-		r = -EADDRNOTAVAIL;
-	else
-		memcpy(ret, nl_addr_get_binary_addr(a), 6);
-	rtnl_link_put(l);
-	return r;
-}
-
 int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags)
 {
 	struct rtnl_link *l;
@@ -490,7 +473,6 @@ struct route_walk {
 	int family;
 	const uint8_t *dst;
 	uint8_t plen;
-	int ifindex;      /* route_has: exact match on this ifindex */
 	const char *const *ignore;
 	struct nlk *n;
 	int found;
@@ -543,17 +525,6 @@ static void walk_route(struct rtnl_route *rt, struct route_walk *w)
 		return;
 	plen = d ? nl_addr_get_prefixlen(d) : 0;
 	bin = d && nl_addr_get_len(d) ? nl_addr_get_binary_addr(d) : zero;
-	if (w->ifindex) {
-		for (int i = 0; i < nnh; i++) {
-			struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
-
-			if (rtnl_route_get_table(rt) == RT_TABLE_MAIN && plen == w->plen &&
-			    rtnl_route_nh_get_ifindex(nh) == w->ifindex &&
-			    !memcmp(bin, w->dst, w->family == AF_INET ? 4 : 16))
-				w->found = 1;
-		}
-		return;
-	}
 	/* A default route overlaps everything and conflicts with nothing. */
 	if (plen == 0)
 		return;
@@ -608,15 +579,6 @@ static int route_walk(struct nlk *n, struct route_walk *w)
 		r = nl_recvmsgs_default(sk);
 	nl_socket_free(sk);
 	return r < 0 ? nle_to_errno(r) : w->found;
-}
-
-int nlk_route_has(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex)
-{
-	char desc[8];
-	struct route_walk w = {.family = family, .dst = dst, .plen = plen, .ifindex = ifindex,
-			       .n = n, .desc = desc, .size = sizeof(desc)};
-
-	return route_walk(n, &w);
 }
 
 int nlk_route_overlap(struct nlk *n, int family, const void *dst, uint8_t plen,
@@ -768,18 +730,6 @@ int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower)
 	r = rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
 	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
 	nlmsg_free(msg);
-	rtnl_link_put(l);
-	return r;
-}
-
-int nlk_link_master(struct nlk *n, const char *name)
-{
-	struct rtnl_link *l;
-	int r = get_link(n, name, &l);
-
-	if (r < 0)
-		return r;
-	r = rtnl_link_get_master(l);
 	rtnl_link_put(l);
 	return r;
 }

@@ -18,8 +18,6 @@ void nlk_close(struct nlk *n);
 /* ifindex (> 0), or -ENODEV. */
 int nlk_ifindex(struct nlk *n, const char *name);
 int nlk_link_mtu(struct nlk *n, const char *name, uint32_t *ret_mtu);
-/* Copy the link's MAC into ret (6 bytes). */
-int nlk_link_mac(struct nlk *n, const char *name, uint8_t ret[6]);
 /* Flags IFF_UP etc. */
 int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags);
 
@@ -43,8 +41,6 @@ int nlk_addr_has(struct nlk *n, int ifindex, int family, const void *addr, uint8
 /* Create or replace a unicast route in the main table. gw may be NULL. */
 int nlk_route_replace(struct nlk *n, int family, const void *dst, uint8_t plen, const void *gw,
 		      int ifindex);
-/* 1 if a route to exactly dst/plen via ifindex exists. */
-int nlk_route_has(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex);
 int nlk_route_del(struct nlk *n, int family, const void *dst, uint8_t plen, int ifindex);
 
 /*
@@ -69,8 +65,6 @@ int nlk_veth_add(struct nlk *n, const char *name, const char *peer, uint32_t mtu
 int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower);
 /* Enslave @name to bridge @master (no-op if already). */
 int nlk_link_set_master(struct nlk *n, const char *name, const char *master);
-/* Master ifindex of a link (0 if none). */
-int nlk_link_master(struct nlk *n, const char *name);
 /* Set a link's MAC address. */
 int nlk_link_set_mac(struct nlk *n, const char *name, const uint8_t mac[6]);
 /* First global-scope address of @family on @ifindex (0 and the address, or -ENOENT). */

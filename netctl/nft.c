@@ -23,7 +23,7 @@ void nftx_key_put(struct nftx_key *k, const void *field, size_t len)
 	k->len += padded;
 }
 
-static int run(const char *text, bool dry, char *err, size_t errsize)
+int nftx_apply(const char *text, char *err, size_t errsize)
 {
 	struct nft_ctx *ctx;
 	int r;
@@ -33,7 +33,6 @@ static int run(const char *text, bool dry, char *err, size_t errsize)
 		return -ENOMEM;
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
-	nft_ctx_set_dry_run(ctx, dry);
 	r = nft_run_cmd_from_buffer(ctx, text);
 	if (r != 0) {
 		if (err) {
@@ -46,16 +45,6 @@ static int run(const char *text, bool dry, char *err, size_t errsize)
 	}
 	nft_ctx_free(ctx);
 	return r;
-}
-
-int nftx_apply(const char *text, char *err, size_t errsize)
-{
-	return run(text, false, err, errsize);
-}
-
-int nftx_check(const char *text, char *err, size_t errsize)
-{
-	return run(text, true, err, errsize);
 }
 
 int nftx_list_table(const char *family, const char *name, bool stateless, char **ret)

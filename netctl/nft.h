@@ -36,8 +36,6 @@ void nftx_key_put(struct nftx_key *k, const void *field, size_t len);
  * Returns 0 or -EINVAL (script rejected), -errno.
  */
 int nftx_apply(const char *text, char *err, size_t errsize);
-/* Dry run (nft -c): parse and evaluate against the kernel, commit nothing. */
-int nftx_check(const char *text, char *err, size_t errsize);
 /* `nft list table FAMILY NAME` into a malloc'd string (*ret). -ENOENT if absent. */
 int nftx_list_table(const char *family, const char *name, bool stateless, char **ret);
 /* 1 if table @family @name exists, 0 if not, -errno if that cannot be told. */

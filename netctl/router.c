@@ -381,6 +381,15 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 	return 0;
 }
 
+/* Does a line of @text start with @prefix? */
+static bool recorded(const char *text, const char *prefix)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
 /* Links we created, so `down` removes those and never a bridge the admin made. */
 static int owned_path(const struct paths *p, char *buf, size_t size)
 {
@@ -390,7 +399,7 @@ static int owned_path(const struct paths *p, char *buf, size_t size)
 static int owned_add(const struct paths *p, const char *name)
 {
 	_cleanup_free_ char *cur = NULL, *next = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], line[IFNAMSIZ + 1];
 	size_t len = 0;
 	int r;
 
@@ -400,9 +409,9 @@ static int owned_add(const struct paths *p, const char *name)
 	r = read_file(path, &cur, &len);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	for (char *l = cur; l && *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0))
-		if (strcspn(l, "\n") == strlen(name) && !strncmp(l, name, strlen(name)))
-			return 0;
+	snprintf(line, sizeof(line), "%s\n", name);
+	if (recorded(cur, line))
+		return 0;
 	if (asprintf(&next, "%s%s\n", cur ? cur : "", name) < 0)
 		return -ENOMEM;
 	return write_file_atomic(path, next, strlen(next), 0600);
@@ -470,15 +479,6 @@ static int host_links(const struct paths *p, const struct conf *c, const struct 
 static int host_sysctls_path(const struct paths *p, char *buf, size_t size)
 {
 	return pathf(buf, size, "%s/host-sysctls", p->state);
-}
-
-/* Does a line of @text start with @prefix? */
-static bool recorded(const char *text, const char *prefix)
-{
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, prefix, strlen(prefix)))
-			return true;
-	return false;
 }
 
 static int hsys_set(const struct paths *p, const char *key, const char *want, struct errmsg *e)

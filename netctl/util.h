@@ -57,4 +57,3 @@ static inline bool streq(const char *a, const char *b)
 extern int log_level;
 
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
