@@ -9,18 +9,11 @@ BIN=${LXTG_BIN:-$top_srcdir/lxctogo-net}
 sb_init
 
 printf '[network]\nuplink = eth0\n' >"$SB_CONF"
-lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
+. "$top_srcdir/tests/lib/lxtg.sh"
 router_pid() { sb_lxc info managed -pH; }
-in_router() { nsenter -t "$(router_pid)" -n "$@"; }
 guest_pid() { sb_lxc info "$1" -pH; }
 in_guest_ns() { local g=$1; shift; nsenter -t "$(guest_pid "$g")" -n "$@"; }
-json_field() { # json_field GUEST KEY: a field of `guest list --json`
-	lx -j guest list | python3 -c 'import json,sys; g={x["name"]:x for x in json.load(sys.stdin)}; print(g[sys.argv[1]][sys.argv[2]])' "$1" "$2"
-}
 counter() { sb_host_exec nft list counter bridge lxctogo "$1" | awk '/packets/ {print $2}'; }
-not() { ! "$@"; }
-# grep_out PATTERN CMD...: CMD's output matches PATTERN
-grep_out() { local pat=$1; shift; "$@" 2>/dev/null | grep -q -e "$pat"; }
 counter_above() { test "$(counter "$1")" -gt "$2"; }
 
 t_ok "up desktop" lx up desktop

@@ -9,16 +9,8 @@ BIN=${LXTG_BIN:-$top_srcdir/lxctogo-net}
 sb_init
 
 printf '[network]\nuplink = eth0\n[server]\nipv4_pool = 192.0.2.100-192.0.2.120\n' >"$SB_CONF"
-lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
-in_router() { nsenter -t "$(sb_lxc info managed -pH)" -n "$@"; }
-json_field() {
-	lx -j guest list | python3 -c 'import json,sys; g={x["name"]:x for x in json.load(sys.stdin)}; print(g[sys.argv[1]][sys.argv[2]])' "$1" "$2"
-}
-not() { ! "$@"; }
-grep_out() { local pat=$1; shift; "$@" 2>/dev/null | grep -q -e "$pat"; }
+. "$top_srcdir/tests/lib/lxtg.sh"
 proxies() { in_router ip neigh show proxy; in_router ip -6 neigh show proxy; }
-# peer_neigh ADDR: the MAC peer's neighbour table holds for ADDR
-peer_neigh() { sb_peer_exec ip neigh show "$1" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
 
 t_ok "up server" lx up server
 RMAC=$(in_router ip -br link show eth0 | awk '{print $3}')

@@ -11,14 +11,7 @@ sb_init
 
 # The router asks the LAN's resolver directly, never this machine's.
 printf '[network]\nuplink = eth0\nattach = routed\n[dns]\nupstream = %s\n' "$SB_LAN_V4" >"$SB_CONF"
-lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
-in_router() { nsenter -t "$(sb_lxc info managed -pH)" -n "$@"; }
-json_field() {
-	lx -j guest list | python3 -c 'import json,sys; g={x["name"]:x for x in json.load(sys.stdin)}; print(g[sys.argv[1]][sys.argv[2]])' "$1" "$2"
-}
-not() { ! "$@"; }
-grep_out() { local pat=$1; shift; "$@" 2>/dev/null | grep -q -e "$pat"; }
-peer_neigh() { sb_peer_exec ip neigh show "$1" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+. "$top_srcdir/tests/lib/lxtg.sh"
 host_state() {
 	sb_host_exec sh -c 'ip -br link | sort; ip -br addr | sort; ip route; ip -6 route | grep -v expires
 		ip neigh show proxy; ip -6 neigh show proxy; nft -s list ruleset

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+#
+# Helpers the integration tests share on top of sandbox.sh. Source after
+# sb_init, with BIN set to the lxctogo-net under test.
+
+# lx ARGS...: lxctogo-net in the sandbox host, with the sandbox's config, state and lxcpath.
+lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
+# in_router CMD...: run CMD in the router's network namespace (observation only).
+in_router() { nsenter -t "$(sb_lxc info managed -pH)" -n "$@"; }
+# json_field GUEST KEY: a field of `guest list --json`.
+json_field() {
+	lx -j guest list | python3 -c 'import json,sys; g={x["name"]:x for x in json.load(sys.stdin)}; print(g[sys.argv[1]][sys.argv[2]])' "$1" "$2"
+}
+# not CMD...: succeed when CMD fails.
+not() { ! "$@"; }
+# grep_out PATTERN CMD...: CMD's output matches PATTERN.
+grep_out() { local pat=$1; shift; "$@" 2>/dev/null | grep -q -e "$pat"; }
+# peer_neigh ADDR: the MAC peer's neighbour table holds for ADDR.
+peer_neigh() { sb_peer_exec ip neigh show "$1" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
