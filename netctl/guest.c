@@ -64,7 +64,7 @@ static int table_elems(uint16_t family, const char *fname, const char *where,
 {
 	int r = nftx_elems(family, "lxctogo", el, n);
 
-	if (r == -ENOENT && nftx_table_exists(fname, "lxctogo") == 0)
+	if (r == -ENOENT && nftx_table_exists(family, "lxctogo") == 0)
 		return 0;
 	if (r == -ENOENT)
 		return fail(e, r, "%s table %s lxctogo lacks a set or map (`lxctogo-net up` "
@@ -533,7 +533,7 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 
 	if (streq(req->name, c->router))
 		return bad(e, "guest add: %s is the router's name", req->name);
-	r = lxcw_info(p->lxcpath, req->name, &info);
+	r = lxcw_info(p->lxcpath, req->name, false, &info);
 	if (r < 0)
 		return fail(e, r, "guest add: %s: %s", req->name, strerror(-r));
 	if (!info.defined)

@@ -1,25 +1,51 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <lxc/lxccontainer.h>
 
+#include "autoconfig.h"
+#include "lazylib.h"
 #include "lxcw.h"
 #include "util.h"
+
+/* liblxc, opened on first use (lazylib.h); the rest of its API is the
+ * function pointers of struct lxc_container. */
+static struct {
+	__typeof__(&lxc_container_new) container_new;
+	__typeof__(&lxc_container_put) container_put;
+	__typeof__(&lxc_get_global_config_item) global_config_item;
+} lxc;
+static const char *const lxc_names[] = {
+	"lxc_container_new",
+	"lxc_container_put",
+	"lxc_get_global_config_item",
+};
+static struct lazylib liblxc = {LIBLXC_SONAME, lxc_names, ARRAY_SIZE(lxc_names), NULL, 0};
+
+static int load(void)
+{
+	_Static_assert(sizeof(lxc) == sizeof(void *) * ARRAY_SIZE(lxc_names), "one slot per name");
+	return lazylib_load(&liblxc, (void **)&lxc);
+}
 
 static void putp(struct lxc_container **c)
 {
 	if (*c)
-		lxc_container_put(*c);
+		lxc.container_put(*c);
 }
 #define _cleanup_lxc_ _cleanup_(putp)
 
 const char *lxcw_default_path(void)
 {
-	return lxc_get_global_config_item("lxc.lxcpath");
+	return load() < 0 ? NULL : lxc.global_config_item("lxc.lxcpath");
 }
 
 static int open_ct(const char *lxcpath, const char *name, struct lxc_container **ret)
 {
-	struct lxc_container *c = lxc_container_new(name, lxcpath);
+	struct lxc_container *c;
+	int r = load();
 
+	if (r < 0)
+		return r;
+	c = lxc.container_new(name, lxcpath);
 	if (!c)
 		return -ENOMEM;
 	*ret = c;
@@ -41,7 +67,7 @@ static uint64_t memory_of(struct lxc_container *c)
 	return 0;
 }
 
-int lxcw_info(const char *lxcpath, const char *name, struct lxcw_info *ret)
+int lxcw_info(const char *lxcpath, const char *name, bool memory, struct lxcw_info *ret)
 {
 	_cleanup_lxc_ struct lxc_container *c = NULL;
 	struct lxcw_info info = {0};
@@ -55,7 +81,8 @@ int lxcw_info(const char *lxcpath, const char *name, struct lxcw_info *ret)
 	info.running = c->is_running(c);
 	if (info.running) {
 		info.pid = c->init_pid(c);
-		info.mem_bytes = memory_of(c);
+		if (memory)
+			info.mem_bytes = memory_of(c);
 	}
 	*ret = info;
 	return 0;

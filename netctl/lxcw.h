@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * liblxc wrapper: the only module that includes liblxc. liblxc answers in
- * bools; this turns them into 0 / -errno.
+ * bools; this turns them into 0 / -errno. liblxc is opened on first use
+ * (lazylib.h): a failure to load it is -ELIBACC, after one line on stderr.
  */
 #pragma once
 
@@ -19,8 +20,11 @@ struct lxcw_info {
 
 /* liblxc's default lxcpath (lxc.lxcpath). */
 const char *lxcw_default_path(void);
-/* Defined and state; never fails for an absent container (defined = false). */
-int lxcw_info(const char *lxcpath, const char *name, struct lxcw_info *ret);
+/*
+ * Defined and state; never fails for an absent container (defined = false).
+ * @memory: also read the memory use of a running one (a cgroup file).
+ */
+int lxcw_info(const char *lxcpath, const char *name, bool memory, struct lxcw_info *ret);
 /*
  * lxcw_start - start a defined container (daemonized, our fds closed so the
  * monitor never inherits the state lock) and wait until it is RUNNING.

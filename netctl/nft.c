@@ -9,6 +9,8 @@
 #include <nftables/libnftables.h>
 #include <time.h>
 
+#include "autoconfig.h"
+#include "lazylib.h"
 #include "nft.h"
 #include "util.h"
 
@@ -23,27 +25,71 @@ void nftx_key_put(struct nftx_key *k, const void *field, size_t len)
 	k->len += padded;
 }
 
+/* libnftables, opened on first use (lazylib.h): only `up`, `down`, `check`
+ * and the drift report of `status` parse or list a whole ruleset. */
+static struct {
+	__typeof__(&nft_ctx_new) ctx_new;
+	__typeof__(&nft_ctx_free) ctx_free;
+	__typeof__(&nft_ctx_buffer_output) buffer_output;
+	__typeof__(&nft_ctx_buffer_error) buffer_error;
+	__typeof__(&nft_ctx_output_set_flags) output_set_flags;
+	__typeof__(&nft_run_cmd_from_buffer) run_cmd_from_buffer;
+	__typeof__(&nft_ctx_get_output_buffer) get_output_buffer;
+	__typeof__(&nft_ctx_get_error_buffer) get_error_buffer;
+} nft;
+static const char *const nft_names[] = {
+	"nft_ctx_new",
+	"nft_ctx_free",
+	"nft_ctx_buffer_output",
+	"nft_ctx_buffer_error",
+	"nft_ctx_output_set_flags",
+	"nft_run_cmd_from_buffer",
+	"nft_ctx_get_output_buffer",
+	"nft_ctx_get_error_buffer",
+};
+static struct lazylib libnftables = {LIBNFTABLES_SONAME, nft_names, ARRAY_SIZE(nft_names),
+				     NULL, 0};
+
+/* A libnftables context with buffered output and errors. */
+static int nft_open(unsigned int out_flags, struct nft_ctx **ret)
+{
+	struct nft_ctx *ctx;
+	int r;
+
+	_Static_assert(sizeof(nft) == sizeof(void *) * ARRAY_SIZE(nft_names), "one slot per name");
+	r = lazylib_load(&libnftables, (void **)&nft);
+	if (r < 0)
+		return r;
+	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	nft.buffer_output(ctx);
+	nft.buffer_error(ctx);
+	if (out_flags)
+		nft.output_set_flags(ctx, out_flags);
+	*ret = ctx;
+	return 0;
+}
+
 int nftx_apply(const char *text, char *err, size_t errsize)
 {
 	struct nft_ctx *ctx;
 	int r;
 
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx)
-		return -ENOMEM;
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	r = nft_run_cmd_from_buffer(ctx, text);
+	r = nft_open(0, &ctx);
+	if (r < 0)
+		return r;
+	r = nft.run_cmd_from_buffer(ctx, text);
 	if (r != 0) {
 		if (err) {
-			const char *e = nft_ctx_get_error_buffer(ctx);
+			const char *e = nft.get_error_buffer(ctx);
 
 			/* One line for the user: the first line of nft's report. */
 			snprintf(err, errsize, "%.*s", (int)strcspn(e ? e : "", "\n"), e ? e : "");
 		}
 		r = -EINVAL;
 	}
-	nft_ctx_free(ctx);
+	nft.ctx_free(ctx);
 	return r;
 }
 
@@ -51,30 +97,58 @@ int nftx_list_table(const char *family, const char *name, bool stateless, char *
 {
 	struct nft_ctx *ctx;
 	char cmd[128];
-	int r = 0;
+	int r;
 
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx)
-		return -ENOMEM;
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	if (stateless)
-		nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_STATELESS);
+	r = nft_open(stateless ? NFT_CTX_OUTPUT_STATELESS : 0, &ctx);
+	if (r < 0)
+		return r;
 	snprintf(cmd, sizeof(cmd), "list table %s %s", family, name);
-	if (nft_run_cmd_from_buffer(ctx, cmd) != 0)
+	if (nft.run_cmd_from_buffer(ctx, cmd) != 0)
 		r = -ENOENT;
-	else if (!(*ret = strdup(nft_ctx_get_output_buffer(ctx))))
+	else if (!(*ret = strdup(nft.get_output_buffer(ctx))))
 		r = -ENOMEM;
-	nft_ctx_free(ctx);
+	nft.ctx_free(ctx);
 	return r;
 }
 
-int nftx_table_exists(const char *family, const char *name)
+int nftx_table_exists(uint16_t family, const char *name)
 {
-	_cleanup_free_ char *text = NULL;
-	int r = nftx_list_table(family, name, false, &text);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct mnl_socket *nl = NULL;
+	struct nlmsghdr *nlh;
+	uint32_t seq = (uint32_t)time(NULL);
+	ssize_t len;
+	int r;
 
-	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+	if (!t)
+		return -ENOMEM;
+	/* One GETTABLE: the kernel answers with the table or ENOENT. */
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, seq);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (len < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = mnl_cb_run(buf, (size_t)len, seq, mnl_socket_get_portid(nl), NULL, NULL);
+	if (r >= 0)
+		r = 1;
+	else
+		r = errno == ENOENT ? 0 : -errno;
+out:
+	mnl_socket_close(nl);
+	return r;
 }
 
 /* Collects the first error of a batch's acks. */

@@ -3,7 +3,8 @@
  * nftables: whole-ruleset transactions through libnftables (from the readable
  * ruleset/ files), set and map element updates through libnftnl batches over
  * libmnl. The only module that includes those libraries. Works in the
- * caller's network namespace.
+ * caller's network namespace. libnftables is opened on first use (lazylib.h):
+ * a failure to load it is -ELIBACC, after one line on stderr.
  */
 #pragma once
 
@@ -38,8 +39,8 @@ void nftx_key_put(struct nftx_key *k, const void *field, size_t len);
 int nftx_apply(const char *text, char *err, size_t errsize);
 /* `nft list table FAMILY NAME` into a malloc'd string (*ret). -ENOENT if absent. */
 int nftx_list_table(const char *family, const char *name, bool stateless, char **ret);
-/* 1 if table @family @name exists, 0 if not, -errno if that cannot be told. */
-int nftx_table_exists(const char *family, const char *name);
+/* 1 if table @family (NFPROTO_*) @name exists, 0 if not, -errno if that cannot be told. */
+int nftx_table_exists(uint16_t family, const char *name);
 
 /*
  * nftx_elems - add/delete set or map elements in one libnftnl batch.

@@ -111,7 +111,26 @@ bool publish_present(const struct paths *p, const struct conf *c, const struct g
 	return ok;
 }
 
-int runtime_save(const struct paths *p, const struct conf *c)
+/* Field 22 of /proc/PID/stat: when the process started, in ticks since boot. 0 if gone. */
+static unsigned long long proc_starttime(pid_t pid)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long start = 0;
+	char path[64], *s;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || read_file(path, &text, &len) < 0)
+		return 0;
+	/* After the command name, which may hold spaces and ')'. */
+	s = strrchr(text, ')');
+	if (!s || sscanf(s + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				"%*d %*d %*d %*d %llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+int runtime_save(const struct paths *p, const struct conf *c, pid_t router)
 {
 	char path[PATH_MAX], text[256], pfx[INET6_ADDRSTRLEN] = "-";
 
@@ -119,9 +138,28 @@ int runtime_save(const struct paths *p, const struct conf *c)
 		return -ENAMETOOLONG;
 	if (c->server_prefix.plen)
 		inet_ntop(AF_INET6, &c->server_prefix.addr, pfx, sizeof(pfx));
-	snprintf(text, sizeof(text), "mode %s\nlan_prefix %s/%u\n",
-		 c->mode == MODE_SERVER ? "server" : "desktop", pfx, c->server_prefix.plen);
+	snprintf(text, sizeof(text), "mode %s\nlan_prefix %s/%u\nrouter %d %llu\n",
+		 c->mode == MODE_SERVER ? "server" : "desktop", pfx, c->server_prefix.plen,
+		 (int)router, proc_starttime(router));
 	return write_if_changed(path, text, 0600) < 0 ? -EIO : 0;
+}
+
+pid_t runtime_router_pid(const struct paths *p)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long start;
+	char path[PATH_MAX];
+	const char *l;
+	size_t len;
+	int pid;
+
+	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0 ||
+	    read_file(path, &text, &len) < 0)
+		return 0;
+	l = strstr(text, "\nrouter ");
+	if (!l || sscanf(l, "\nrouter %d %llu", &pid, &start) != 2 || pid <= 0 || !start)
+		return 0;
+	return proc_starttime(pid) == start ? pid : 0;
 }
 
 void runtime_load(const struct paths *p, struct conf *c)

@@ -27,7 +27,13 @@ int publish_guest(const struct paths *p, const struct conf *c, const struct gues
 /* Are the proxy entries of this guest present? (for status) */
 bool publish_present(const struct paths *p, const struct conf *c, const struct guest *g);
 
-/* Runtime facts that `up` learned and later commands need: mode and LAN prefix. */
-int runtime_save(const struct paths *p, const struct conf *c);
+/*
+ * Runtime facts that `up` learned and later commands need: mode, LAN prefix,
+ * and the router's PID 1 with its start time (which tells a live router from
+ * a reused PID without asking liblxc).
+ */
+int runtime_save(const struct paths *p, const struct conf *c, pid_t router);
 /* Override c->mode and (if learned) c->server_prefix from the running router. */
 void runtime_load(const struct paths *p, struct conf *c);
+/* The router's PID 1 as `up` recorded it, if that very process still runs; else 0. */
+pid_t runtime_router_pid(const struct paths *p);

@@ -106,14 +106,18 @@ int router_is_ours(const struct paths *p)
 
 pid_t router_pid(const struct paths *p, const struct conf *c)
 {
-	/* Asked several times by one guest/port/status command: liblxc answers
-	 * once per process (`up`, which restarts the router, never asks). */
+	/* Asked several times by one guest/port/status command: answered once
+	 * per process (`up`, which restarts the router, never asks), from what
+	 * `up` recorded if that process still runs, else by liblxc. */
 	static pid_t cached = -1;
 	struct lxcw_info info;
 
 	if (cached >= 0)
 		return cached;
-	if (lxcw_info(p->lxcpath, c->router, &info) < 0 || !info.running)
+	cached = runtime_router_pid(p);
+	if (cached > 0)
+		return cached;
+	if (lxcw_info(p->lxcpath, c->router, false, &info) < 0 || !info.running)
 		cached = 0;
 	else
 		cached = info.pid;
@@ -1082,7 +1086,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 	if (r < 0)
 		goto out;
 	fault_point("up: before router start");
-	r = lxcw_info(p->lxcpath, c->router, &info);
+	r = lxcw_info(p->lxcpath, c->router, false, &info);
 	if (r < 0) {
 		fail(e, r, "router state: %s", strerror(-r));
 		goto out;
@@ -1106,7 +1110,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 			goto out;
 		}
 		started = true;
-		r = lxcw_info(p->lxcpath, c->router, &info);
+		r = lxcw_info(p->lxcpath, c->router, false, &info);
 		if (r < 0 || !info.pid) {
 			r = r < 0 ? r : -ESRCH;
 			fail(e, r, "router %s died right after start (see %s)", c->router, log);
@@ -1145,7 +1149,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 	}
 	r = write_rootfs_file(p, "etc/lxtg/radvd.conf", radvd, 0644, &br.radvd_changed, e);
 	if (r == 0)
-		r = runtime_save(p, &cc);
+		r = runtime_save(p, &cc, info.pid);
 	if (r < 0)
 		goto out;
 	if (!started) {

@@ -164,7 +164,7 @@ static void fill_ct(struct row *row, const char *lxcpath, const char *name)
 {
 	struct lxcw_info info;
 
-	if (lxcw_info(lxcpath, name, &info) < 0) {
+	if (lxcw_info(lxcpath, name, true, &info) < 0) {
 		snprintf(row->state, sizeof(row->state), "UNKNOWN");
 		return;
 	}

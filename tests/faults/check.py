@@ -202,8 +202,11 @@ def cmd_invariants(state, lxcpath, router_json, guard_json):
 
 
 def tcp_retrans(sock):
-    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    return struct.unpack_from("I", info, 100)[0]  # tcpi_total_retrans
+    """(retransmitted segments, of them reported as duplicates by the receiver (D-SACK))."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+    total = struct.unpack_from("I", info, 100)[0]  # tcpi_total_retrans
+    dsack = struct.unpack_from("I", info, 216)[0] if len(info) >= 220 else 0  # tcpi_dsack_dups
+    return total, dsack
 
 
 def run_stream(sock, secs):
@@ -240,7 +243,13 @@ def run_stream(sock, secs):
     except OSError as e:
         res["error"] = res["error"] or f"recv: {e}"
     t.join()
-    res["retrans"] = tcp_retrans(sock)
+    # A retransmission whose original arrived (a tail loss probe or a timeout fired while the
+    # ACK was late on a loaded machine) comes back as a D-SACK: "spurious". "lost" counts the
+    # others: segments that never reached the peer.
+    total, dsack = tcp_retrans(sock)
+    res["retrans"] = total
+    res["spurious"] = min(dsack, total)
+    res["lost"] = total - min(dsack, total)
     return res
 
 

@@ -51,12 +51,16 @@ t__result() {
 }
 
 # t_ok DESC CMD...: run CMD (its stdout goes to stderr, i.e. the log) and report its exit status.
+# On failure the last 30 lines CMD printed (stdout and stderr) follow as diagnostics: stderr
+# does not reach the test log, and CI shows only what the log has.
 t_ok() {
-	local desc=$1 rc
+	local desc=$1 rc out=${TMPDIR:-/tmp}/lxtg-tap.$BASHPID
 	shift
-	"$@" >&2
+	"$@" >"$out" 2>&1
 	rc=$?
-	t__result "$rc" "$desc" || { t_diag "exit $rc: $*"; return 1; }
+	cat "$out" >&2
+	t__result "$rc" "$desc" || { t_diag "exit $rc: $*"; t_diag "$(tail -n 30 "$out")"; rm -f "$out"; return 1; }
+	rm -f "$out"
 }
 
 # t_is DESC GOT WANT: pass if the strings are equal, else show both.
