@@ -178,7 +178,7 @@ static int save_orig_net(const struct paths *p, const char *name, struct errmsg 
 		nl = strchr(l, '\n');
 		n = nl ? (size_t)(nl - l) : strlen(l);
 		l += strspn(l, " \t");
-		if (!strncmp(l, "lxc.net.", 8) || !strncmp(l, "lxc.network", 11)) {
+		if (render_is_lxc_net_line(l)) {
 			memcpy(out + olen, l, n - (size_t)(l - (nl ? nl - n : l)));
 			olen = strlen(out);
 			out[olen++] = '\n';
@@ -195,6 +195,40 @@ static int save_orig_net(const struct paths *p, const char *name, struct errmsg 
 	if (r < 0)
 		return fail(e, r, "saving the network config of %s: %s", name, strerror(-r));
 	return 0;
+}
+
+/*
+ * Replace the lxc.net lines of a defined container's config with @items, as
+ * liblxc's clear_config_item("lxc.net") + set_config_item() + save_config()
+ * would, without loading liblxc: the other lines stay as they are. Written to
+ * a temporary file and renamed, so lxc-start reads the old or the new config,
+ * never half of one. -ENOENT: no such container.
+ */
+static int set_lxc_net(const struct paths *p, const char *name, const char *const *items)
+{
+	_cleanup_free_ char *text = NULL, *out = NULL, *real = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+	size_t len;
+	int r;
+
+	if (pathf(path, sizeof(path), "%s/%s/config", p->lxcpath, name) < 0)
+		return -ENAMETOOLONG;
+	r = read_file(path, &text, &len);
+	if (r < 0)
+		return r;
+	if (strlen(text) != len)
+		return -EINVAL; /* a NUL byte: not a config file */
+	r = render_lxc_net(text, items, &out);
+	if (r < 0)
+		return r;
+	/* A symlinked config is replaced where it really is. */
+	real = realpath(path, NULL);
+	if (!real)
+		return -errno;
+	if (stat(real, &st) < 0)
+		return -errno;
+	return write_file_replace(real, out, strlen(out), st.st_mode & 07777);
 }
 
 /* Put back what save_orig_net() kept (or no network at all). */
@@ -228,7 +262,7 @@ static int restore_orig_net(const struct paths *p, const char *name, struct errm
 		items[n++] = eq + 1 + strspn(eq + 1, " \t");
 	}
 	items[n] = NULL;
-	r = lxcw_set_net(p->lxcpath, name, items);
+	r = set_lxc_net(p, name, items);
 	if (r < 0 && r != -ENOENT)
 		return fail(e, r, "restoring the network config of %s: %s", name, strerror(-r));
 	unlink(path);
@@ -258,7 +292,7 @@ static int write_lxc_net(const struct paths *p, const struct conf *c, const stru
 	inet_ntop(AF_INET, &g->ip4, a4, sizeof(a4));
 	strcat(a4, "/32");
 	inet_ntop(AF_INET, &router, gw, sizeof(gw));
-	r = lxcw_set_net(p->lxcpath, g->name, items);
+	r = set_lxc_net(p, g->name, items);
 	if (r < 0)
 		return fail(e, r, "writing the network config of container %s: %s", g->name,
 			    strerror(-r));
@@ -526,6 +560,7 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 	struct elem_desc d[ELEMS_MAX];
 	struct registry reg = {0};
 	struct lxcw_info info;
+	char stamp[PATH_MAX + 64];
 	const struct guest *old;
 	struct guest g;
 	size_t n;
@@ -533,7 +568,10 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 
 	if (streq(req->name, c->router))
 		return bad(e, "guest add: %s is the router's name", req->name);
-	r = lxcw_info(p->lxcpath, req->name, false, &info);
+	/* A stopped container is told without liblxc (lxcw_info_quick). */
+	if (runtime_lxc_stamp(p, stamp, sizeof(stamp)) < 0)
+		stamp[0] = '\0';
+	r = lxcw_info_quick(p->lxcpath, req->name, stamp, &info);
 	if (r < 0)
 		return fail(e, r, "guest add: %s: %s", req->name, strerror(-r));
 	if (!info.defined)

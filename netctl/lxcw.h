@@ -37,8 +37,25 @@ int lxcw_stop(const char *lxcpath, const char *name);
 int lxcw_attach_iface(const char *lxcpath, const char *name, const char *dev, const char *dst);
 
 /*
- * lxcw_set_net - replace all lxc.net.* items of a defined container with
- * @items (NULL-terminated key, value pairs) and save the config file.
- * With items == NULL the network section is removed.
+ * lxcw_sock_state - does the container run? Told without liblxc: while it
+ * runs, its LXC monitor serves commands on the abstract unix socket
+ * "@LXCPATH/NAME/command" of this network namespace, the name liblxc itself
+ * connects to (is_running()). 1: something listens there, 0: nothing does
+ * (stopped), -ENAMETOOLONG: LXC hashes such a name, ask liblxc.
  */
-int lxcw_set_net(const char *lxcpath, const char *name, const char *const *items);
+int lxcw_sock_state(const char *lxcpath, const char *name);
+/*
+ * lxcw_stamp - "PATH INODE MTIME SIZE" of the liblxc that is loaded. `up`
+ * records it once it has seen lxcw_sock_state() agree with liblxc on the
+ * running router; later commands trust lxcw_sock_state() only while
+ * lxcw_stamp_current() says that liblxc file is unchanged.
+ */
+int lxcw_stamp(char *buf, size_t size);
+bool lxcw_stamp_current(const char *stamp);
+/*
+ * lxcw_info_quick - lxcw_info() without memory, and without liblxc for a
+ * container that is stopped by lxcw_sock_state() under a current @stamp (may
+ * be NULL). Anything else asks liblxc.
+ */
+int lxcw_info_quick(const char *lxcpath, const char *name, const char *stamp,
+		    struct lxcw_info *ret);

@@ -130,17 +130,18 @@ static unsigned long long proc_starttime(pid_t pid)
 	return start;
 }
 
-int runtime_save(const struct paths *p, const struct conf *c, pid_t router)
+int runtime_save(const struct paths *p, const struct conf *c, pid_t router, const char *lxc_stamp)
 {
-	char path[PATH_MAX], text[256], pfx[INET6_ADDRSTRLEN] = "-";
+	char path[PATH_MAX], text[PATH_MAX + 512], pfx[INET6_ADDRSTRLEN] = "-";
 
 	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0)
 		return -ENAMETOOLONG;
 	if (c->server_prefix.plen)
 		inet_ntop(AF_INET6, &c->server_prefix.addr, pfx, sizeof(pfx));
-	snprintf(text, sizeof(text), "mode %s\nlan_prefix %s/%u\nrouter %d %llu\n",
+	snprintf(text, sizeof(text), "mode %s\nlan_prefix %s/%u\nrouter %d %llu\n%s%s%s",
 		 c->mode == MODE_SERVER ? "server" : "desktop", pfx, c->server_prefix.plen,
-		 (int)router, proc_starttime(router));
+		 (int)router, proc_starttime(router), *lxc_stamp ? "lxc " : "", lxc_stamp,
+		 *lxc_stamp ? "\n" : "");
 	return write_if_changed(path, text, 0600) < 0 ? -EIO : 0;
 }
 
@@ -160,6 +161,28 @@ pid_t runtime_router_pid(const struct paths *p)
 	if (!l || sscanf(l, "\nrouter %d %llu", &pid, &start) != 2 || pid <= 0 || !start)
 		return 0;
 	return proc_starttime(pid) == start ? pid : 0;
+}
+
+int runtime_lxc_stamp(const struct paths *p, char *buf, size_t size)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	const char *l;
+	size_t len, n;
+
+	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0 ||
+	    read_file(path, &text, &len) < 0)
+		return -ENOENT;
+	l = strstr(text, "\nlxc ");
+	if (!l)
+		return -ENOENT;
+	l += 5;
+	n = strcspn(l, "\n");
+	if (n >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, l, n);
+	buf[n] = '\0';
+	return 0;
 }
 
 void runtime_load(const struct paths *p, struct conf *c)

@@ -29,11 +29,13 @@ bool publish_present(const struct paths *p, const struct conf *c, const struct g
 
 /*
  * Runtime facts that `up` learned and later commands need: mode, LAN prefix,
- * and the router's PID 1 with its start time (which tells a live router from
- * a reused PID without asking liblxc).
+ * the router's PID 1 with its start time (which tells a live router from
+ * a reused PID without asking liblxc), and the liblxc stamp (lxcw.h; "" for none).
  */
-int runtime_save(const struct paths *p, const struct conf *c, pid_t router);
+int runtime_save(const struct paths *p, const struct conf *c, pid_t router, const char *lxc_stamp);
 /* Override c->mode and (if learned) c->server_prefix from the running router. */
 void runtime_load(const struct paths *p, struct conf *c);
 /* The router's PID 1 as `up` recorded it, if that very process still runs; else 0. */
 pid_t runtime_router_pid(const struct paths *p);
+/* The liblxc stamp `up` recorded (lxcw_stamp()) into @buf; -ENOENT if none. */
+int runtime_lxc_stamp(const struct paths *p, char *buf, size_t size);

@@ -386,3 +386,32 @@ int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret)
 		sb_printf(&b, "%s,%s,%s\n", mac_format(g->mac, mac), ntop4(g->ip4, a4), g->name);
 	return sb_finish(&b, ret);
 }
+
+bool render_is_lxc_net_line(const char *line)
+{
+	line += strspn(line, " \t");
+	if (!strncmp(line, "lxc.network", 11))
+		return true;
+	return !strncmp(line, "lxc.net", 7) && strchr(". \t=", line[7]) && line[7];
+}
+
+int render_lxc_net(const char *orig, const char *const *items, char **ret)
+{
+	struct sbuf b = {0};
+
+	for (const char *const *kv = items; kv && kv[0]; kv += 2)
+		if (!kv[1] || kv[0][strcspn(kv[0], "\r\n")] || kv[1][strcspn(kv[1], "\r\n")])
+			return -EINVAL;
+	for (const char *l = orig; l && *l;) {
+		size_t n = strcspn(l, "\n");
+
+		if (!render_is_lxc_net_line(l)) {
+			/* A last line without newline gets one: items follow it. */
+			sb_printf(&b, "%.*s\n", (int)n, l);
+		}
+		l += n + (l[n] == '\n');
+	}
+	for (const char *const *kv = items; kv && kv[0]; kv += 2)
+		sb_printf(&b, "%s = %s\n", kv[0], kv[1]);
+	return sb_finish(&b, ret);
+}

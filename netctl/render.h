@@ -51,3 +51,13 @@ int render_ruleset_defines(const struct conf *c, char **ret);
 int render_guest_hosts(const struct conf *c, const struct guest *g, char **ret);
 /* dhcp-hostsdir file: "MAC,IPV4,NAME". */
 int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret);
+
+/* Is this line of a container config (leading blanks allowed) an lxc.net / lxc.network item? */
+bool render_is_lxc_net_line(const char *line);
+/*
+ * render_lxc_net - container config text @orig with every lxc.net.* (and
+ * legacy lxc.network.*) line removed and @items (NULL-terminated key, value
+ * pairs) appended as "key = value" lines; every other line is kept as it is.
+ * A key or value that holds a newline or '\r' is -EINVAL (no line injection).
+ */
+int render_lxc_net(const char *orig, const char *const *items, char **ret);

@@ -1048,6 +1048,19 @@ static void restart_daemon(pid_t init, const char *comm)
 		kill(pid, SIGTERM);
 }
 
+/*
+ * The liblxc stamp for the runtime file: only once LXC's command socket of
+ * the router, found by lxcw_sock_state(), agrees with liblxc that it runs.
+ */
+static const char *lxc_stamp(const struct paths *p, const struct conf *c)
+{
+	static char stamp[PATH_MAX + 64];
+
+	if (lxcw_sock_state(p->lxcpath, c->router) != 1 || lxcw_stamp(stamp, sizeof(stamp)) < 0)
+		stamp[0] = '\0';
+	return stamp;
+}
+
 int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 {
 	_cleanup_free_ char *radvd = NULL;
@@ -1149,7 +1162,7 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 	}
 	r = write_rootfs_file(p, "etc/lxtg/radvd.conf", radvd, 0644, &br.radvd_changed, e);
 	if (r == 0)
-		r = runtime_save(p, &cc, info.pid);
+		r = runtime_save(p, &cc, info.pid, lxc_stamp(p, c));
 	if (r < 0)
 		goto out;
 	if (!started) {

@@ -22,8 +22,23 @@ t_ok "up desktop" lx up desktop
 sb_make_guest web || t_bail "make guest web"
 sb_make_guest db || t_bail "make guest db"
 t_ok "db starts (no network yet)" sb_start_guest db
-t_ok "guest add web (stopped)" lx guest add web
-t_ok "guest add db (running, hot-plugged)" lx guest add db --ipv4 192.168.254.150
+# A stopped guest is told from LXC's command socket without loading liblxc, under the liblxc
+# stamp `up` recorded (netctl/lxcw.h); a running one goes through liblxc (the hot-plug).
+# LD_DEBUG=files shows every shared object the process opens.
+loads_liblxc() { grep -q 'file=liblxc\.so' "$1"; }
+t_ok "up recorded the stamp of the liblxc it checked the router's command socket with" \
+	test -e "$(sed -n 's/^lxc \([^ ]*\) .*/\1/p' "$SB_STATE/router/runtime")"
+t_ok "guest add web (stopped)" lx_env LD_DEBUG=files guest add web 2>"$SB_TMP/web.ld"
+t_ok "... without loading liblxc" not loads_liblxc "$SB_TMP/web.ld"
+t_ok "guest add db (running, hot-plugged)" lx_env LD_DEBUG=files guest add db --ipv4 192.168.254.150 2>"$SB_TMP/db.ld"
+t_ok "... through liblxc" loads_liblxc "$SB_TMP/db.ld"
+# Another liblxc than the one `up` checked (here: a stamp that no longer matches): liblxc is asked.
+cp "$SB_STATE/router/runtime" "$SB_TMP/runtime"
+sed -i 's/^\(lxc [^ ]*\) [0-9]*/\1 1/' "$SB_STATE/router/runtime"
+t_ok "guest del web" lx guest del web
+t_ok "with a stale liblxc stamp, guest add web (stopped) again" lx_env LD_DEBUG=files guest add web 2>"$SB_TMP/web.ld"
+t_ok "... loads liblxc" loads_liblxc "$SB_TMP/web.ld"
+cp "$SB_TMP/runtime" "$SB_STATE/router/runtime"
 t_ok "web starts and gets its link from the LXC config" sb_start_guest web
 t_is "web's lxc config names the guest port" \
 	"$(grep -c 'lxc.net.0.veth.pair = lxg-web' "$SB_LXCPATH/web/config")" 1

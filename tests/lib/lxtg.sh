@@ -6,6 +6,12 @@
 
 # lx ARGS...: lxctogo-net in the sandbox host, with the sandbox's config, state and lxcpath.
 lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
+# lx_env VAR=VALUE... ARGS: lx with VAR=VALUE in its environment.
+lx_env() {
+	local envs=()
+	while [[ $1 == *=* ]]; do envs+=("$1"); shift; done
+	sb_host_exec env "${envs[@]}" "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"
+}
 # in_router CMD...: run CMD in the router's network namespace (observation only).
 in_router() { nsenter -t "$(sb_lxc info managed -pH)" -n "$@"; }
 # json_field GUEST KEY: a field of `guest list --json`.

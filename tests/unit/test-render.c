@@ -13,6 +13,7 @@
 #include "autoconfig.h"
 #include "config.h"
 #include "render.h"
+#include "util.h"
 #include "state.h"
 #include "tap.h"
 
@@ -118,6 +119,43 @@ static int radvd_configtest(const char *text)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The container config editor of `guest add` / `guest del`. */
+static void test_lxc_net(void)
+{
+	static const char *const items[] = {"lxc.net.0.type", "veth", "lxc.net.0.hwaddr",
+					    "02:00:00:00:00:01", NULL};
+	static const char *const nl_key[] = {"lxc.net.0.type\nlxc.hook.pre-start", "x", NULL};
+	static const char *const nl_val[] = {"lxc.net.0.link", "lxtg1\nlxc.hook.pre-start = /x", NULL};
+	static const char *const cr_val[] = {"lxc.net.0.link", "lxtg1\r", NULL};
+	char *out = NULL;
+
+	tap_ok(render_lxc_net("lxc.uts.name = a\nlxc.net.0.type = empty\n  lxc.net.0.flags = up\n"
+			      "lxc.network.type = veth\nlxc.net = \nlxc.netx = 1\n# lxc.net.0.type = x\n"
+			      "lxc.rootfs.path = dir:/r",
+			      items, &out) == 0 &&
+		       streq(out, "lxc.uts.name = a\nlxc.netx = 1\n# lxc.net.0.type = x\n"
+				  "lxc.rootfs.path = dir:/r\nlxc.net.0.type = veth\n"
+				  "lxc.net.0.hwaddr = 02:00:00:00:00:01\n"),
+	       "lxc net: net lines replaced, others (comments, lxc.netx, last line) kept");
+	free(out);
+	out = NULL;
+	tap_ok(render_lxc_net("lxc.uts.name = a\nlxc.net.0.type = veth\n", NULL, &out) == 0 &&
+		       streq(out, "lxc.uts.name = a\n"),
+	       "lxc net: no items removes the network section");
+	free(out);
+	out = NULL;
+	tap_ok(render_lxc_net("", items, &out) == 0 &&
+		       streq(out, "lxc.net.0.type = veth\nlxc.net.0.hwaddr = 02:00:00:00:00:01\n"),
+	       "lxc net: empty config gets the items");
+	free(out);
+	tap_ok(render_lxc_net("a = b\n", nl_key, &out) == -EINVAL, "lxc net: newline in a key refused");
+	tap_ok(render_lxc_net("a = b\n", nl_val, &out) == -EINVAL, "lxc net: newline in a value refused");
+	tap_ok(render_lxc_net("a = b\n", cr_val, &out) == -EINVAL, "lxc net: CR in a value refused");
+	tap_ok(render_is_lxc_net_line("\t lxc.net.1.link = x") && render_is_lxc_net_line("lxc.net=") &&
+		       !render_is_lxc_net_line("lxc.netfoo = 1") && !render_is_lxc_net_line("#lxc.net.0.x"),
+	       "lxc net: which lines are network lines");
+}
+
 int main(void)
 {
 	struct router_facts f = {.mtu = 1500, .rootfs = "/var/lib/lxctogo-net/router/rootfs",
@@ -188,6 +226,7 @@ int main(void)
 		tap_is_str(out, "02:00:00:00:00:02,ignore\n", "server mode: pool guest gets no DHCP");
 		free(out);
 	}
+	test_lxc_net();
 	registry_free(&reg);
 	return tap_done();
 }
