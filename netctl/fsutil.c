@@ -55,11 +55,16 @@ int write_if_changed(const char *path, const char *data, mode_t mode)
 
 int write_file_replace(const char *path, const void *data, size_t len, mode_t mode)
 {
+	const char *base = strrchr(path, '/');
 	char tmp[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	int r = 0;
 
-	if (pathf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
+	/* A dotfile: dnsmasq's hostsdir and dhcp-hostsdir watches skip those, so
+	 * it reads the file once, when the rename brings it in, not the temp too. */
+	base = base ? base + 1 : path;
+	if (pathf(tmp, sizeof(tmp), "%.*s.%s.tmp.%d", (int)(base - path), path, base,
+		  (int)getpid()) < 0)
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)

@@ -31,13 +31,8 @@ f_init() {
 	done
 	F_T0=$(sb_now_ms)
 	sb_init
-	# Frozen copies: others may rebuild $LXTG_BIN meanwhile. The router's PID 1, lxtg-init, is
-	# looked up next to the binary (older builds: the binary itself is the router's PID 1).
-	cp "$LXTG_BIN" "$SB_TMP/lxctogo-net" || t_bail "cannot copy $LXTG_BIN"
-	if [ -x "$(dirname "$LXTG_BIN")/lxtg-init" ]; then
-		cp "$(dirname "$LXTG_BIN")/lxtg-init" "$SB_TMP/lxtg-init" || t_bail "cannot copy lxtg-init"
-	fi
-	BIN=$SB_TMP/lxctogo-net
+	# Frozen copies: others may rebuild $LXTG_BIN meanwhile.
+	BIN=$(sb_freeze_bin "$LXTG_BIN") || t_bail "cannot copy $LXTG_BIN"
 	t_diag "testing $LXTG_BIN"
 	# F_KEEP=DIR keeps the top-level files of the run (snapshots, logs) for debugging.
 	[ -z "${F_KEEP:-}" ] || sb_on_cleanup f_keep "$F_KEEP"
@@ -207,7 +202,11 @@ files_snap() {
 	find "$SB_STATE" "$SB_LXCPATH" -path "*/rootfs/*" -prune -o -printf '%y %m %p %l\n' | sort
 	find "$SB_STATE" -path "$SB_STATE/router/rootfs/*" -printf '%y %m %p %l\n' | sort
 	find "$SB_STATE" "$SB_LXCPATH" -path "$SB_LXCPATH/*/rootfs" -prune -o -type f \
-		! -name dnsmasq.leases ! -name '*.log' -print0 | sort -z | xargs -0 -r sha256sum
+		! -name dnsmasq.leases ! -name '*.log' ! -path "$SB_STATE/router/runtime" -print0 |
+		sort -z | xargs -0 -r sha256sum
+	# The router's PID and start time change with every start of it.
+	echo "## runtime"
+	sed 's/^router [0-9]* [0-9]*$/router PID START/' "$SB_STATE/router/runtime" 2>/dev/null
 }
 
 # bridges_settled: no bridge of ours shows operstate "unknown" (freshly made; linkwatch runs ~1 s later).

@@ -30,11 +30,8 @@ T0=$(sb_now_ms)
 sb_init
 # The binary under test, frozen for this run (others may rebuild $LXTG_BIN meanwhile, and the
 # router bind-mounts its PID 1 from next to it).
-cp "$LXTG_BIN" "$SB_TMP/lxctogo-net" || t_bail "cannot copy $LXTG_BIN"
-# ... with the router's PID 1 that lives next to it
-cp "$(dirname "$LXTG_BIN")/lxtg-init" "$SB_TMP/lxtg-init" || t_bail "cannot copy lxtg-init"
+BIN=$(sb_freeze_bin "$LXTG_BIN") || t_bail "cannot copy $LXTG_BIN"
 t_diag "testing $LXTG_BIN"
-BIN=$SB_TMP/lxctogo-net
 
 ROUTER=managed
 GUEST4=192.168.254.254 GUEST6=fd00:aaaa:254::254 HOST4=192.168.253.253 HOST6=fd00:aaaa:253::253

@@ -44,8 +44,20 @@ man5=$root/usr/share/man/man5/lxctogo-net.conf.5.gz
 completion=$root/usr/share/bash-completion/completions/lxctogo-net
 version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
 
+# grep_ldd FILE LIB...: FILE needs each LIB (a NEEDED entry).
+grep_ldd() {
+	local f=$1 l needed
+	shift
+	needed=$(objdump -p "$f" | awk '$1 == "NEEDED" { print $2 }') || return 1
+	for l in "$@"; do grep -q "^$l\.so" <<<"$needed" || return 1; done
+}
+
 ok "dpkg -x extracts $(basename "$LXTG_DEB")" dpkg -x "$LXTG_DEB" "$root"
 dpkg-deb -e "$LXTG_DEB" "$tmp/DEBIAN" >&2
+# What the binary loads from its libexec directory: the router's PID 1 and the netlink plugin.
+ok "lxtg-init is in /usr/libexec/lxctogo-net" test -x "$root/usr/libexec/lxctogo-net/lxtg-init"
+ok "lxtg-netlink.so is in /usr/libexec/lxctogo-net, with libnl and libndp behind it" \
+	grep_ldd "$root/usr/libexec/lxctogo-net/lxtg-netlink.so" libnl-route-3 libndp
 
 # ---- version: one source, configure.ac ----
 deb_version=$(dpkg-deb -f "$LXTG_DEB" Version)

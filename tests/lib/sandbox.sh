@@ -206,6 +206,19 @@ exit 0
 EOF
 }
 
+# sb_freeze_bin BIN: copy the controller BIN into $SB_TMP (others may rebuild it meanwhile), with
+# what it loads from next to itself: lxtg-init (the router's PID 1) and lxtg-netlink.so.
+# Prints the copy's path.
+sb_freeze_bin() {
+	local f dir
+	dir=$(dirname "$1")
+	cp "$1" "$SB_TMP/lxctogo-net" || return 1
+	for f in lxtg-init lxtg-netlink.so; do
+		if [ -e "$dir/$f" ]; then cp "$dir/$f" "$SB_TMP/$f" || return 1; fi
+	done
+	echo "$SB_TMP/lxctogo-net"
+}
+
 # sb_init: build the three-namespace sandbox and install the cleanup trap (bails out on failure).
 sb_init() {
 	local t0 ns nodad=(net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.dad_transmits=0)

@@ -31,13 +31,8 @@ for c in nft nsenter tcpdump arping ndisc6 rdisc6 radvd "$PY"; do
 done
 "$PY" -c 'import scapy.all' 2>/dev/null || t_skip_all "python3-scapy not installed"
 sb_init
-# Freeze the binaries for this run (others may rebuild meanwhile): the controller and the router's
-# PID 1, lxtg-init, which the controller looks for next to itself (older builds: itself).
-cp "$LXTG_BIN" "$SB_TMP/lxctogo-net" || t_bail "cannot copy $LXTG_BIN"
-if [ -x "$(dirname "$LXTG_BIN")/lxtg-init" ]; then
-	cp "$(dirname "$LXTG_BIN")/lxtg-init" "$SB_TMP/lxtg-init" || t_bail "cannot copy lxtg-init"
-fi
-BIN=$SB_TMP/lxctogo-net
+# Freeze the binaries for this run (others may rebuild meanwhile).
+BIN=$(sb_freeze_bin "$LXTG_BIN") || t_bail "cannot copy $LXTG_BIN"
 t_diag "testing $LXTG_BIN"
 
 R4=192.168.254.254 R6=fd00:aaaa:254::254 RHOST4=192.168.253.254 HOST4=192.168.253.253

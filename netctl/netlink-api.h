@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The functions of netlink.h and probe.h that return int, as one X-macro
+ * list: X(name, parameters, arguments). netlink-lazy.c builds the binary's
+ * side of them from it (see there).
+ */
+#pragma once
+
+#define NLK_API_INT(X)                                                                            \
+	X(nlk_open, (struct nlk * *ret), (ret))                                                  \
+	X(nlk_ifindex, (struct nlk * n, const char *name), (n, name))                              \
+	X(nlk_link_mtu, (struct nlk * n, const char *name, uint32_t *ret_mtu), (n, name, ret_mtu)) \
+	X(nlk_link_flags, (struct nlk * n, const char *name, unsigned *ret_flags),                 \
+	  (n, name, ret_flags))                                                                    \
+	X(nlk_bridge_ensure, (struct nlk * n, const char *name, uint32_t mtu), (n, name, mtu))     \
+	X(nlk_link_up, (struct nlk * n, const char *name, uint32_t mtu), (n, name, mtu))           \
+	X(nlk_link_del, (struct nlk * n, const char *name), (n, name))                             \
+	X(nlk_addr_ensure,                                                                         \
+	  (struct nlk * n, int ifindex, int family, const void *addr, uint8_t plen),               \
+	  (n, ifindex, family, addr, plen))                                                        \
+	X(nlk_addr_has, (struct nlk * n, int ifindex, int family, const void *addr, uint8_t plen), \
+	  (n, ifindex, family, addr, plen))                                                        \
+	X(nlk_route_replace,                                                                       \
+	  (struct nlk * n, int family, const void *dst, uint8_t plen, const void *gw, int ifindex), \
+	  (n, family, dst, plen, gw, ifindex))                                                     \
+	X(nlk_route_del, (struct nlk * n, int family, const void *dst, uint8_t plen, int ifindex), \
+	  (n, family, dst, plen, ifindex))                                                         \
+	X(nlk_route_overlap,                                                                       \
+	  (struct nlk * n, int family, const void *dst, uint8_t plen, const char *const *ignore,   \
+	   char *desc, size_t size),                                                               \
+	  (n, family, dst, plen, ignore, desc, size))                                              \
+	X(nlk_proxy_add, (struct nlk * n, int ifindex, int family, const void *addr),              \
+	  (n, ifindex, family, addr))                                                              \
+	X(nlk_proxy_del, (struct nlk * n, int ifindex, int family, const void *addr),              \
+	  (n, ifindex, family, addr))                                                              \
+	X(nlk_proxy_has, (struct nlk * n, int ifindex, int family, const void *addr),              \
+	  (n, ifindex, family, addr))                                                              \
+	X(nlk_veth_add, (struct nlk * n, const char *name, const char *peer, uint32_t mtu),        \
+	  (n, name, peer, mtu))                                                                    \
+	X(nlk_macvlan_add, (struct nlk * n, const char *name, const char *lower),                  \
+	  (n, name, lower))                                                                        \
+	X(nlk_link_set_master, (struct nlk * n, const char *name, const char *master),             \
+	  (n, name, master))                                                                       \
+	X(nlk_link_set_mac, (struct nlk * n, const char *name, const uint8_t mac[6]),              \
+	  (n, name, mac))                                                                          \
+	X(nlk_addr_first_global,                                                                   \
+	  (struct nlk * n, int ifindex, int family, void *ret_addr, uint8_t *ret_plen),            \
+	  (n, ifindex, family, ret_addr, ret_plen))                                                \
+	X(probe_arp, (const char *ifname, struct in_addr addr, int timeout_ms),                    \
+	  (ifname, addr, timeout_ms))                                                              \
+	X(probe_ndp, (const char *ifname, const struct in6_addr *addr, int timeout_ms),            \
+	  (ifname, addr, timeout_ms))
