@@ -145,64 +145,14 @@ static int dns_files(const struct paths *p, const struct conf *c, const struct g
 	return 0;
 }
 
-static int saved_net_path(const struct paths *p, const char *name, char *buf, size_t size)
-{
-	return pathf(buf, size, "%s/guest-net/%s", p->state, name);
-}
-
-/* Keep the container's own lxc.net lines once, so `guest del` can put them back. */
-static int save_orig_net(const struct paths *p, const char *name, struct errmsg *e)
-{
-	_cleanup_free_ char *cfg = NULL, *out = NULL;
-	char path[PATH_MAX], dir[PATH_MAX];
-	size_t len, olen = 0;
-	struct stat st;
-	int r;
-
-	if (saved_net_path(p, name, path, sizeof(path)) < 0 ||
-	    pathf(dir, sizeof(dir), "%s/guest-net", p->state) < 0)
-		return fail(e, -ENAMETOOLONG, "state dir path too long");
-	if (stat(path, &st) == 0)
-		return 0;
-	if (pathf(dir, sizeof(dir), "%s/%s/config", p->lxcpath, name) < 0)
-		return fail(e, -ENAMETOOLONG, "lxcpath too long");
-	r = read_file(dir, &cfg, &len);
-	if (r < 0)
-		return fail(e, r, "reading %s: %s", dir, strerror(-r));
-	out = calloc(1, len + 1);
-	if (!out)
-		return fail(e, -ENOMEM, "out of memory");
-	for (char *l = cfg, *nl; l && *l; l = nl ? nl + 1 : NULL) {
-		size_t n;
-
-		nl = strchr(l, '\n');
-		n = nl ? (size_t)(nl - l) : strlen(l);
-		l += strspn(l, " \t");
-		if (render_is_lxc_net_line(l)) {
-			memcpy(out + olen, l, n - (size_t)(l - (nl ? nl - n : l)));
-			olen = strlen(out);
-			out[olen++] = '\n';
-		}
-	}
-	if (pathf(dir, sizeof(dir), "%s/guest-net", p->state) < 0)
-		return fail(e, -ENAMETOOLONG, "state dir path too long");
-	r = mkdir_p(dir, 0700);
-	/* Not fsynced: only a crash in the very moment of `guest add` could lose it,
-	 * and then `guest del` leaves the container without network lines. Two
-	 * fsyncs less keep `guest add` within its budget. */
-	if (r == 0)
-		r = write_file_replace(path, out, olen, 0600);
-	if (r < 0)
-		return fail(e, r, "saving the network config of %s: %s", name, strerror(-r));
-	return 0;
-}
-
 /*
- * Replace the lxc.net lines of a defined container's config with @items, as
- * liblxc's clear_config_item("lxc.net") + set_config_item() + save_config()
- * would, without loading liblxc: the other lines stay as they are. Written to
- * a temporary file and renamed, so lxc-start reads the old or the new config,
- * never half of one. -ENOENT: no such container.
+ * Edit a defined container's config without liblxc: with @items, replace its
+ * lxc.net lines by ours, keeping its own as comments the first time
+ * (render_lxc_net_attach); without, put its own back (render_lxc_net_detach).
+ * Every other line stays as it is. Written to a temporary file and renamed,
+ * so lxc-start reads the old or the new config, never half of one, and the
+ * container's own lines and ours change in one step.
+ * -ENOENT: no such container, or (detach) a config attach never wrote.
  */
 static int set_lxc_net(const struct paths *p, const char *name, const char *const *items)
 {
@@ -219,7 +169,7 @@ static int set_lxc_net(const struct paths *p, const char *name, const char *cons
 		return r;
 	if (strlen(text) != len)
 		return -EINVAL; /* a NUL byte: not a config file */
-	r = render_lxc_net(text, items, &out);
+	r = items ? render_lxc_net_attach(text, items, &out) : render_lxc_net_detach(text, &out);
 	if (r < 0)
 		return r;
 	/* A symlinked config is replaced where it really is. */
@@ -231,41 +181,13 @@ static int set_lxc_net(const struct paths *p, const char *name, const char *cons
 	return write_file_replace(real, out, strlen(out), st.st_mode & 07777);
 }
 
-/* Put back what save_orig_net() kept (or no network at all). */
+/* Put the container's own lxc.net lines back (none if it had none). */
 static int restore_orig_net(const struct paths *p, const char *name, struct errmsg *e)
 {
-	_cleanup_free_ char *text = NULL;
-	const char *items[64 * 2 + 1];
-	char path[PATH_MAX];
-	size_t len, n = 0;
-	int r;
+	int r = set_lxc_net(p, name, NULL);
 
-	if (saved_net_path(p, name, path, sizeof(path)) < 0)
-		return fail(e, -ENAMETOOLONG, "state dir path too long");
-	r = read_file(path, &text, &len);
-	if (r < 0 && r != -ENOENT)
-		return fail(e, r, "reading %s: %s", path, strerror(-r));
-	for (char *l = r == 0 ? text : NULL, *nl; l && *l && n < 128; l = nl + 1) {
-		char *eq;
-
-		nl = strchr(l, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
-		eq = strchr(l, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		for (char *t = eq - 1; t >= l && (*t == ' ' || *t == '\t'); t--)
-			*t = '\0';
-		items[n++] = l;
-		items[n++] = eq + 1 + strspn(eq + 1, " \t");
-	}
-	items[n] = NULL;
-	r = set_lxc_net(p, name, items);
 	if (r < 0 && r != -ENOENT)
 		return fail(e, r, "restoring the network config of %s: %s", name, strerror(-r));
-	unlink(path);
 	return 0;
 }
 
@@ -594,9 +516,6 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 		if (r < 0)
 			goto out;
 		fault_point("guest add: planned");
-		r = save_orig_net(p, g.name, e);
-		if (r < 0)
-			goto out;
 		r = registry_add_guest(&reg, &g);
 		if (r == 0)
 			r = registry_save(p->state, &reg);
@@ -619,7 +538,9 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 	if (r == 0)
 		r = hotplug(p, c, &g, &info, e);
 	fault_point("guest add: hotplug");
-	if (r == 0) {
+	/* Desktop mode publishes nothing on the LAN, and `up` removed what server
+	 * mode had published: nothing to converge, no netlink to load. */
+	if (r == 0 && (c->mode == MODE_SERVER || c->attach == ATTACH_ROUTED)) {
 		r = publish_guest(p, c, &g, false);
 		if (r < 0)
 			fail(e, r, "guest add: publishing %s on the LAN: %s", g.name, strerror(-r));

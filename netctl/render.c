@@ -395,8 +395,19 @@ bool render_is_lxc_net_line(const char *line)
 	return !strncmp(line, "lxc.net", 7) && strchr(". \t=", line[7]) && line[7];
 }
 
-int render_lxc_net(const char *orig, const char *const *items, char **ret)
+static bool has_line(const char *text, const char *line)
 {
+	size_t n = strlen(line);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, line, n) && (l[n] == '\n' || l[n] == '\0'))
+			return true;
+	return false;
+}
+
+int render_lxc_net_attach(const char *orig, const char *const *items, char **ret)
+{
+	bool save = !has_line(orig, LXC_SAVED_MARK);
 	struct sbuf b = {0};
 
 	for (const char *const *kv = items; kv && kv[0]; kv += 2)
@@ -405,13 +416,37 @@ int render_lxc_net(const char *orig, const char *const *items, char **ret)
 	for (const char *l = orig; l && *l;) {
 		size_t n = strcspn(l, "\n");
 
-		if (!render_is_lxc_net_line(l)) {
-			/* A last line without newline gets one: items follow it. */
+		/* The container's own lines stay where they are, as comments, the
+		 * first time. A last line without newline gets one. */
+		if (!render_is_lxc_net_line(l))
 			sb_printf(&b, "%.*s\n", (int)n, l);
-		}
+		else if (save)
+			sb_printf(&b, "%s%.*s\n", LXC_SAVED_PREFIX, (int)n, l);
 		l += n + (l[n] == '\n');
 	}
+	if (save)
+		sb_printf(&b, "%s\n", LXC_SAVED_MARK);
 	for (const char *const *kv = items; kv && kv[0]; kv += 2)
 		sb_printf(&b, "%s = %s\n", kv[0], kv[1]);
+	return sb_finish(&b, ret);
+}
+
+int render_lxc_net_detach(const char *orig, char **ret)
+{
+	size_t plen = strlen(LXC_SAVED_PREFIX);
+	struct sbuf b = {0};
+
+	if (!has_line(orig, LXC_SAVED_MARK))
+		return -ENOENT;
+	for (const char *l = orig; *l;) {
+		size_t n = strcspn(l, "\n");
+
+		if (!strncmp(l, LXC_SAVED_PREFIX, plen) && n >= plen)
+			sb_printf(&b, "%.*s\n", (int)(n - plen), l + plen);
+		else if (!render_is_lxc_net_line(l) &&
+			 !(n == strlen(LXC_SAVED_MARK) && !strncmp(l, LXC_SAVED_MARK, n)))
+			sb_printf(&b, "%.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
 	return sb_finish(&b, ret);
 }

@@ -54,10 +54,23 @@ int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret);
 
 /* Is this line of a container config (leading blanks allowed) an lxc.net / lxc.network item? */
 bool render_is_lxc_net_line(const char *line);
+
+/* The comment lines with which `guest add` keeps a container's own lxc.net lines in its config. */
+#define LXC_SAVED_MARK "# lxctogo-net: this container's own lxc.net lines, put back by `guest del`:"
+#define LXC_SAVED_PREFIX "#lxtg-saved: "
+
 /*
- * render_lxc_net - container config text @orig with every lxc.net.* (and
- * legacy lxc.network.*) line removed and @items (NULL-terminated key, value
- * pairs) appended as "key = value" lines; every other line is kept as it is.
- * A key or value that holds a newline or '\r' is -EINVAL (no line injection).
+ * render_lxc_net_attach - container config text @orig with its lxc.net (and
+ * legacy lxc.network) lines replaced by @items (NULL-terminated key, value
+ * pairs, appended as "key = value" after LXC_SAVED_MARK). The first time (no
+ * mark yet) the container's own lines stay where they are as LXC_SAVED_PREFIX
+ * comments; later times keep those. Every other line stays as it is. A key
+ * or value with '\n' or '\r' is -EINVAL.
  */
-int render_lxc_net(const char *orig, const char *const *items, char **ret);
+int render_lxc_net_attach(const char *orig, const char *const *items, char **ret);
+/*
+ * render_lxc_net_detach - undo render_lxc_net_attach(): no lxc.net lines but
+ * the saved ones, uncommented in place; the mark goes. -ENOENT if @orig has
+ * no mark (attach never wrote this config: it is left alone).
+ */
+int render_lxc_net_detach(const char *orig, char **ret);

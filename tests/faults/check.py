@@ -181,21 +181,26 @@ def cmd_invariants(state, lxcpath, router_json, guard_json):
                     want += f"{g['ip6']} {name}.{DOMAIN} {name}\n"
             if text != want:
                 bad.append(f"{d}/{name}: {text!r}, want {want!r}")
-    saved_dir = os.path.join(state, "guest-net")
-    saved = set(os.listdir(saved_dir)) if os.path.isdir(saved_dir) else set()
-    if saved != set(guests):
-        bad.append(f"guest-net: files {sorted(saved)} for guests {sorted(guests)}")
+    # guest add keeps a container's own lxc.net lines in its config, under this mark.
+    mark = "# lxctogo-net: this container's own lxc.net lines, put back by `guest del`:"
     for ct in sorted(os.listdir(lxcpath)):
         cfg = os.path.join(lxcpath, ct, "config")
         if not os.path.isfile(cfg) or open(cfg).readline().startswith("# lxctogo-net managed router"):
             continue
-        net = [l.strip() for l in open(cfg) if l.strip().startswith("lxc.net")]
+        lines = [l.rstrip("\n") for l in open(cfg)]
+        net = [l.strip() for l in lines if l.strip().startswith("lxc.net")]
+        saved = lines.count(mark)
         if ct in guests:
             for want in (f"lxc.net.0.hwaddr = {guests[ct]['mac']}", f"lxc.net.0.veth.pair = {port_name(ct)}"):
                 if want not in net:
                     bad.append(f"{ct}/config lacks {want!r}: {net}")
-        elif net:
-            bad.append(f"{ct}/config of unregistered guest has {net}")
+            if saved != 1:
+                bad.append(f"{ct}/config of a registered guest has the saved-lines mark {saved} times")
+        else:
+            if net:
+                bad.append(f"{ct}/config of unregistered guest has {net}")
+            if saved or any(l.startswith("#lxtg-saved: ") for l in lines):
+                bad.append(f"{ct}/config of unregistered guest keeps saved lines")
     for b in bad:
         print(b)
     return 1 if bad else 0

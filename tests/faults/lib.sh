@@ -345,10 +345,11 @@ state_view() {
 		[[ $f == "$SB_LXCPATH/$ROUTER/config" ]] && continue
 		grep -H '^lxc.net' "$f"
 	done | sed "s#^$SB_LXCPATH/##"
-	echo "## saved guest-net"
-	for f in "$SB_STATE"/guest-net/*; do
-		[ -e "$f" ] && printf '%s: %s\n' "${f##*/}" "$(tr '\n' '|' <"$f")"
-	done
+	echo "## saved lxc.net lines"
+	for f in "$SB_LXCPATH"/*/config; do
+		[[ $f == "$SB_LXCPATH/$ROUTER/config" ]] && continue
+		grep -H -e '^# lxctogo-net: ' -e '^#lxtg-saved: ' "$f"
+	done | sed "s#^$SB_LXCPATH/##"
 }
 
 # f_py FUNC [ARGS...]: the Python helpers below.

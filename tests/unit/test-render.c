@@ -119,38 +119,67 @@ static int radvd_configtest(const char *text)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
 /* The container config editor of `guest add` / `guest del`. */
 static void test_lxc_net(void)
 {
 	static const char *const items[] = {"lxc.net.0.type", "veth", "lxc.net.0.hwaddr",
 					    "02:00:00:00:00:01", NULL};
+	static const char *const items2[] = {"lxc.net.0.type", "veth", NULL};
 	static const char *const nl_key[] = {"lxc.net.0.type\nlxc.hook.pre-start", "x", NULL};
 	static const char *const nl_val[] = {"lxc.net.0.link", "lxtg1\nlxc.hook.pre-start = /x", NULL};
 	static const char *const cr_val[] = {"lxc.net.0.link", "lxtg1\r", NULL};
-	char *out = NULL;
+	static const char orig[] = "lxc.uts.name = a\nlxc.net.0.type = empty\n  lxc.net.0.flags = up\n"
+				   "lxc.network.type = veth\nlxc.netx = 1\n# lxc.net.0.type = x\n"
+				   "lxc.rootfs.path = dir:/r";
+	static const char attached[] =
+		"lxc.uts.name = a\n" LXC_SAVED_PREFIX "lxc.net.0.type = empty\n" LXC_SAVED_PREFIX
+		"  lxc.net.0.flags = up\n" LXC_SAVED_PREFIX "lxc.network.type = veth\nlxc.netx = 1\n"
+		"# lxc.net.0.type = x\nlxc.rootfs.path = dir:/r\n" LXC_SAVED_MARK
+		"\nlxc.net.0.type = veth\nlxc.net.0.hwaddr = 02:00:00:00:00:01\n";
+	char *out = NULL, *again = NULL, *back = NULL;
 
-	tap_ok(render_lxc_net("lxc.uts.name = a\nlxc.net.0.type = empty\n  lxc.net.0.flags = up\n"
-			      "lxc.network.type = veth\nlxc.net = \nlxc.netx = 1\n# lxc.net.0.type = x\n"
-			      "lxc.rootfs.path = dir:/r",
-			      items, &out) == 0 &&
-		       streq(out, "lxc.uts.name = a\nlxc.netx = 1\n# lxc.net.0.type = x\n"
-				  "lxc.rootfs.path = dir:/r\nlxc.net.0.type = veth\n"
-				  "lxc.net.0.hwaddr = 02:00:00:00:00:01\n"),
-	       "lxc net: net lines replaced, others (comments, lxc.netx, last line) kept");
+	tap_ok(render_lxc_net_attach(orig, items, &out) == 0 && streq(out, attached),
+	       "lxc net: attach comments the net lines out in place, appends the mark and ours");
+	tap_ok(out && render_lxc_net_attach(out, items2, &again) == 0 &&
+		       strstr(again, LXC_SAVED_PREFIX "lxc.net.0.type = empty\n") &&
+		       !strstr(again, LXC_SAVED_PREFIX "lxc.net.0.type = veth") &&
+		       !strstr(again, "hwaddr") && count(again, LXC_SAVED_MARK) == 1,
+	       "lxc net: attach again keeps the first saved lines (never saves its own)");
+	tap_ok(again && render_lxc_net_detach(again, &back) == 0 &&
+		       streq(back, "lxc.uts.name = a\nlxc.net.0.type = empty\n  lxc.net.0.flags = up\n"
+				   "lxc.network.type = veth\nlxc.netx = 1\n# lxc.net.0.type = x\n"
+				   "lxc.rootfs.path = dir:/r\n"),
+	       "lxc net: detach puts the container's own lines back where they were, drops ours "
+	       "and the mark");
 	free(out);
+	free(again);
+	free(back);
+	out = back = NULL;
+	tap_ok(render_lxc_net_detach(orig, &back) == -ENOENT,
+	       "lxc net: detach of a config attach never wrote: -ENOENT (left alone)");
+	tap_ok(render_lxc_net_attach("lxc.uts.name = a\n", items2, &out) == 0 &&
+		       streq(out, "lxc.uts.name = a\n" LXC_SAVED_MARK "\nlxc.net.0.type = veth\n") &&
+		       render_lxc_net_detach(out, &back) == 0 && streq(back, "lxc.uts.name = a\n"),
+	       "lxc net: a container without network gets none back");
+	free(out);
+	free(back);
 	out = NULL;
-	tap_ok(render_lxc_net("lxc.uts.name = a\nlxc.net.0.type = veth\n", NULL, &out) == 0 &&
-		       streq(out, "lxc.uts.name = a\n"),
-	       "lxc net: no items removes the network section");
+	tap_ok(render_lxc_net_attach("", items2, &out) == 0 &&
+		       streq(out, LXC_SAVED_MARK "\nlxc.net.0.type = veth\n"),
+	       "lxc net: an empty config");
 	free(out);
-	out = NULL;
-	tap_ok(render_lxc_net("", items, &out) == 0 &&
-		       streq(out, "lxc.net.0.type = veth\nlxc.net.0.hwaddr = 02:00:00:00:00:01\n"),
-	       "lxc net: empty config gets the items");
-	free(out);
-	tap_ok(render_lxc_net("a = b\n", nl_key, &out) == -EINVAL, "lxc net: newline in a key refused");
-	tap_ok(render_lxc_net("a = b\n", nl_val, &out) == -EINVAL, "lxc net: newline in a value refused");
-	tap_ok(render_lxc_net("a = b\n", cr_val, &out) == -EINVAL, "lxc net: CR in a value refused");
+	tap_ok(render_lxc_net_attach("a = b\n", nl_key, &out) == -EINVAL, "lxc net: newline in a key refused");
+	tap_ok(render_lxc_net_attach("a = b\n", nl_val, &out) == -EINVAL, "lxc net: newline in a value refused");
+	tap_ok(render_lxc_net_attach("a = b\n", cr_val, &out) == -EINVAL, "lxc net: CR in a value refused");
 	tap_ok(render_is_lxc_net_line("\t lxc.net.1.link = x") && render_is_lxc_net_line("lxc.net=") &&
 		       !render_is_lxc_net_line("lxc.netfoo = 1") && !render_is_lxc_net_line("#lxc.net.0.x"),
 	       "lxc net: which lines are network lines");
