@@ -100,6 +100,55 @@ int addr_parse_ip6(const char *s, struct in6_addr *ret)
 	return 0;
 }
 
+char *addr_format_ip6(const struct in6_addr *a, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *b = a->s6_addr;
+	int best = -1, best_len = 0;
+	char *o = buf;
+
+	/* ::ffff:a.b.c.d and the like: inet_ntop's own spelling. */
+	if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
+		return (char *)inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+	for (int i = 0; i < 8;) {
+		int j = i;
+
+		while (j < 8 && !b[2 * j] && !b[2 * j + 1])
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	if (best_len < 2)
+		best = -1, best_len = 0;
+	for (int i = 0; i < 8; i++) {
+		unsigned v = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		bool lead = true;
+
+		if (i == best) {
+			*o++ = ':';
+			*o++ = ':';
+			i += best_len - 1;
+			continue;
+		}
+		/* no separator right after "::" */
+		if (i && i != best + best_len)
+			*o++ = ':';
+		for (int sh = 12; sh >= 0; sh -= 4) {
+			unsigned d = v >> sh & 15;
+
+			if (d || !lead || !sh) {
+				*o++ = hex[d];
+				lead = false;
+			}
+		}
+	}
+	*o = '\0';
+	return buf;
+}
+
 static uint32_t mask4(uint8_t plen)
 {
 	return plen ? ~(uint32_t)0 << (32 - plen) : 0;

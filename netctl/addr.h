@@ -26,6 +26,13 @@ struct ip6_net {
 int addr_parse_ip4(const char *s, struct in_addr *ret);
 /* inet_pton(AF_INET6) without zone ids. 0 or -EINVAL. */
 int addr_parse_ip6(const char *s, struct in6_addr *ret);
+/*
+ * addr_format_ip6 - what inet_ntop(AF_INET6) writes (RFC 5952: lower case,
+ * no leading zeros, the first longest run of two or more zero groups as
+ * "::"), without glibc's sprintf per group: the registry writes one per guest
+ * on every `guest add`. Returns @buf (INET6_ADDRSTRLEN bytes).
+ */
+char *addr_format_ip6(const struct in6_addr *a, char *buf);
 /* "A.B.C.D/N": N in 0..32; host bits must be zero. 0 or -EINVAL. */
 int addr_parse_ip4_net(const char *s, struct ip4_net *ret);
 /* "X::/N": N in 0..128; host bits must be zero. 0 or -EINVAL. */

@@ -385,6 +385,57 @@ static int lan_probe(const struct paths *p, const struct conf *c, int family, co
 }
 
 /* Decide MAC and addresses of a new guest (or check a converging re-add). */
+/* Addresses (host order, sorted) a new guest cannot get: the next-free scans
+ * look each candidate up in O(log n) instead of walking every guest and every
+ * lease for it, which made `guest add` quadratic in the number of guests. */
+struct taken {
+	uint32_t *a;
+	size_t n;
+};
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Other guests' addresses, the router's and (@leases != NULL) those leased to another MAC. */
+static int taken_build(const struct registry *reg, const char *except, struct in_addr router,
+		       const char *leases, const uint8_t mac[6], struct taken *t)
+{
+	char m[MAC_STRLEN];
+	size_t cap = reg->n_guests + 1;
+
+	for (const char *l = leases; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		cap++;
+	t->a = calloc(cap, sizeof(*t->a));
+	if (!t->a)
+		return -ENOMEM;
+	t->n = 0;
+	t->a[t->n++] = ip4_h(router);
+	for (size_t i = 0; i < reg->n_guests; i++)
+		if (!streq(reg->guests[i].name, except))
+			t->a[t->n++] = ip4_h(reg->guests[i].ip4);
+	mac_format(mac, m);
+	for (const char *l = leases, *nl; l && *l && t->n < cap; l = nl ? nl + 1 : NULL) {
+		char lmac[32], lip[64];
+		struct in_addr a;
+
+		nl = strchr(l, '\n');
+		if (sscanf(l, "%*s %31s %63s", lmac, lip) == 2 && strcasecmp(lmac, m) != 0 &&
+		    inet_pton(AF_INET, lip, &a) == 1)
+			t->a[t->n++] = ip4_h(a);
+	}
+	qsort(t->a, t->n, sizeof(*t->a), cmp_u32);
+	return 0;
+}
+
+static bool taken_has(const struct taken *t, uint32_t x)
+{
+	return bsearch(&x, t->a, t->n, sizeof(*t->a), cmp_u32) != NULL;
+}
+
 static int plan_guest(const struct paths *p, const struct conf *c, const struct registry *reg,
 		      const struct guest_req *req, struct guest *g, struct errmsg *e)
 {
@@ -433,11 +484,17 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 		g->ip4 = req->ip4;
 	} else if (c->mode == MODE_SERVER) {
 		uint32_t lo = ip4_h(c->pool_start), hi = ip4_h(c->pool_end);
+		_cleanup_free_ uint32_t *held = NULL;
+		struct taken t;
 
+		/* LAN addresses: other guests only (the router's is no pool address). */
+		if (taken_build(reg, req->name, (struct in_addr){0}, NULL, g->mac, &t) < 0)
+			return fail(e, -ENOMEM, "out of memory");
+		held = t.a;
 		for (uint32_t x = lo; x <= hi && x >= lo; x++) {
 			struct in_addr cand = ip4_n(x);
 
-			if (ip4_taken(reg, cand, req->name))
+			if (taken_has(&t, x))
 				continue;
 			if (lan_probe(p, c, AF_INET, &cand) > 0) {
 				log_info("skipping %s: in use on the LAN",
@@ -451,14 +508,16 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 			return fail(e, -ENOSPC, "guest add: no free address left in ipv4_pool");
 	} else {
 		uint32_t lo = ip4_h(c->dhcp_start), hi = ip4_h(c->dhcp_end);
+		_cleanup_free_ uint32_t *held = NULL;
+		struct taken t;
 
+		if (taken_build(reg, req->name, router, leases, g->mac, &t) < 0)
+			return fail(e, -ENOMEM, "out of memory");
+		held = t.a;
 		for (uint32_t x = lo; x <= hi && x >= lo; x++) {
-			struct in_addr cand = ip4_n(x);
-
-			if (cand.s_addr == router.s_addr || ip4_taken(reg, cand, req->name) ||
-			    leased_to_other(leases, cand, g->mac))
+			if (taken_has(&t, x))
 				continue;
-			g->ip4 = cand;
+			g->ip4 = ip4_n(x);
 			break;
 		}
 		if (!g->ip4.s_addr)

@@ -604,7 +604,7 @@ char *registry_format(const struct registry *r)
 		o = put_ip4(o, g->ip4);
 		*o++ = ' ';
 		if (g->has_ip6) {
-			inet_ntop(AF_INET6, &g->ip6, o, INET6_ADDRSTRLEN);
+			addr_format_ip6(&g->ip6, o);
 			o += strlen(o);
 		} else {
 			*o++ = '-';

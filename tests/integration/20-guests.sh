@@ -146,6 +146,17 @@ t_ok "up" lx up
 t_ok "host pings web after down+up" sb_wait_for "web after down+up" 3000 sb_host_exec ping -c1 -W1 "$WEB4"
 t_ok "host pings db after down+up" sb_host_exec ping -c1 -W2 "$DB4"
 
+# ---- an address leased dynamically to an unregistered client is not given to a guest
+DC=$SB-dc
+dc_cleanup() { [ -e "/run/netns/$DC" ] && ip netns del "$DC"; return 0; }
+sb_on_cleanup dc_cleanup
+ip netns add "$DC" && ip -n "$SB_HOST" link add dc0 type veth peer name eth0 netns "$DC" &&
+	ip -n "$SB_HOST" link set dc0 master lxtg1 up && ip -n "$DC" link set eth0 up ||
+	t_bail "client netns $DC"
+t_ok "an unregistered client leases 192.168.254.102, the next free address, dynamically" \
+	ip netns exec "$DC" "$SB_BUSYBOX" udhcpc -i eth0 -r 192.168.254.102 -q -n -t 5 -s /bin/true
+t_ok "... dnsmasq recorded the lease" grep -q ' 192\.168\.254\.102 ' "$SB_STATE/router/rootfs/lxtg/state/dnsmasq.leases"
+
 # ---- rule count is independent of the number of guests
 rules() { { in_router nft -a list ruleset; sb_host_exec nft -a list ruleset; } | grep -c '# handle'; }
 r1=$(rules)
@@ -155,6 +166,7 @@ done
 add_many() { for i in $(seq 1 48); do lx guest add "c$i" >/dev/null || return 1; done; }
 t_ok "48 more guests added" add_many
 t_is "50 guests: same rule count as 2" "$(rules)" "$r1"
+t_is "c1, the first of them, skipped the client's lease" "$(json_field c1 ipv4)" 192.168.254.103
 t_is "50 guests: 50 addresses in the router's guest4 set" \
 	"$(in_router nft -j list set inet lxctogo guest4 | python3 -c 'import json,sys; print(sum(len(x["set"].get("elem",[])) for x in json.load(sys.stdin)["nftables"] if "set" in x))')" 50
 

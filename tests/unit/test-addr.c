@@ -605,9 +605,46 @@ static void test_duration(void)
 	}
 }
 
+/* addr_format_ip6 writes what inet_ntop writes: fixed cases, then every run shape. */
+static void test_ip6_format(void)
+{
+	static const char *const fixed[] = {
+		"::", "::1", "1::", "fd00::", "2001:db8::1", "2001:db8:0:1:1:1:1:1", "1:0:0:2::3",
+		"1::2:0:0:3", "0:1::", "1:2:3:4:5:6:7:8", "fe80::ff:fe00:1", "::ffff:192.0.2.1",
+		"::192.0.2.1", "a:0:b::", "fd00:aaaa:254::abcd", "0:0:1::", "ffff:ffff:ffff:ffff::",
+	};
+	char got[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	unsigned bad = 0, n = 0;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		inet_pton(AF_INET6, fixed[i], &a);
+		inet_ntop(AF_INET6, &a, want, sizeof(want));
+		tap_is_str(addr_format_ip6(&a, got), want, "addr_format_ip6 %s", fixed[i]);
+	}
+	/* All 256 patterns of zero and non-zero groups, with values of 1 to 4 digits. */
+	for (unsigned m = 0; m < 256; m++) {
+		for (unsigned v = 0; v < 4; v++, n++) {
+			static const uint16_t vals[] = {0x1, 0xab, 0x100, 0xffff};
+
+			for (int g = 0; g < 8; g++) {
+				uint16_t x = (m >> g & 1) ? vals[(v + (unsigned)g) % 4] : 0;
+
+				a.s6_addr[2 * g] = (uint8_t)(x >> 8);
+				a.s6_addr[2 * g + 1] = (uint8_t)x;
+			}
+			inet_ntop(AF_INET6, &a, want, sizeof(want));
+			if (strcmp(addr_format_ip6(&a, got), want) != 0 && bad++ < 3)
+				printf("# %s, want %s\n", got, want);
+		}
+	}
+	tap_ok(bad == 0, "addr_format_ip6 equals inet_ntop on %u addresses of every zero-run shape", n);
+}
+
 int main(void)
 {
 	test_ip4();
+	test_ip6_format();
 	test_ip6();
 	test_ip4_net();
 	test_ip6_net();
