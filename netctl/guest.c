@@ -178,7 +178,11 @@ static int set_lxc_net(const struct paths *p, const char *name, const char *cons
 		return -errno;
 	if (stat(real, &st) < 0)
 		return -errno;
-	return write_file_replace(real, out, strlen(out), st.st_mode & 07777);
+	r = write_file_replace(real, out, strlen(out), st.st_mode & 07777);
+	/* The new file is ours (root); keep the owner the config had. */
+	if (r == 0 && (st.st_uid || st.st_gid) && chown(real, st.st_uid, st.st_gid) < 0)
+		r = -errno;
+	return r;
 }
 
 /* Put the container's own lxc.net lines back (none if it had none). */

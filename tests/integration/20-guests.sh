@@ -163,10 +163,14 @@ r1=$(rules)
 for i in $(seq 1 48); do
 	mkdir -p "$SB_LXCPATH/c$i" && printf 'lxc.uts.name = c%d\nlxc.rootfs.path = dir:/nonexistent\n' "$i" >"$SB_LXCPATH/c$i/config"
 done
+# c2's config belongs to another user, mode 0640: guest add rewrites it by rename and keeps both.
+chown 1000:1000 "$SB_LXCPATH/c2/config" && chmod 0640 "$SB_LXCPATH/c2/config"
 add_many() { for i in $(seq 1 48); do lx guest add "c$i" >/dev/null || return 1; done; }
 t_ok "48 more guests added" add_many
 t_is "50 guests: same rule count as 2" "$(rules)" "$r1"
 t_is "c1, the first of them, skipped the client's lease" "$(json_field c1 ipv4)" 192.168.254.103
+t_is "c2's config keeps its owner and mode" "$(stat -c '%u:%g %a' "$SB_LXCPATH/c2/config")" "1000:1000 640"
+t_ok "... and has our lxc.net lines" grep -q '^lxc.net.0.veth.pair = lxg-c2$' "$SB_LXCPATH/c2/config"
 t_is "50 guests: 50 addresses in the router's guest4 set" \
 	"$(in_router nft -j list set inet lxctogo guest4 | python3 -c 'import json,sys; print(sum(len(x["set"].get("elem",[])) for x in json.load(sys.stdin)["nftables"] if "set" in x))')" 50
 
