@@ -145,17 +145,26 @@ int runtime_save(const struct paths *p, const struct conf *c, pid_t router, cons
 	return write_if_changed(path, text, 0600) < 0 ? -EIO : 0;
 }
 
-pid_t runtime_router_pid(const struct paths *p)
+/* STATE/router/runtime as text (malloc'd), or NULL if there is none. */
+static char *runtime_text(const struct paths *p)
 {
-	_cleanup_free_ char *text = NULL;
-	unsigned long long start;
-	char path[PATH_MAX];
-	const char *l;
+	char path[PATH_MAX], *text = NULL;
 	size_t len;
-	int pid;
 
 	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0 ||
 	    read_file(path, &text, &len) < 0)
+		return NULL;
+	return text;
+}
+
+pid_t runtime_router_pid(const struct paths *p)
+{
+	_cleanup_free_ char *text = runtime_text(p);
+	unsigned long long start;
+	const char *l;
+	int pid;
+
+	if (!text)
 		return 0;
 	l = strstr(text, "\nrouter ");
 	if (!l || sscanf(l, "\nrouter %d %llu", &pid, &start) != 2 || pid <= 0 || !start)
@@ -165,13 +174,11 @@ pid_t runtime_router_pid(const struct paths *p)
 
 int runtime_lxc_stamp(const struct paths *p, char *buf, size_t size)
 {
-	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX];
+	_cleanup_free_ char *text = runtime_text(p);
 	const char *l;
-	size_t len, n;
+	size_t n;
 
-	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0 ||
-	    read_file(path, &text, &len) < 0)
+	if (!text)
 		return -ENOENT;
 	l = strstr(text, "\nlxc ");
 	if (!l)
@@ -187,13 +194,11 @@ int runtime_lxc_stamp(const struct paths *p, char *buf, size_t size)
 
 void runtime_load(const struct paths *p, struct conf *c)
 {
-	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX], mode[16], pfx[INET6_ADDRSTRLEN + 8];
+	_cleanup_free_ char *text = runtime_text(p);
+	char mode[16], pfx[INET6_ADDRSTRLEN + 8];
 	struct ip6_net net;
-	size_t len;
 
-	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0 ||
-	    read_file(path, &text, &len) < 0)
+	if (!text)
 		return;
 	if (sscanf(text, "mode %15s\nlan_prefix %47s", mode, pfx) != 2)
 		return;
