@@ -376,14 +376,20 @@ int render_guest_hosts(const struct conf *c, const struct guest *g, char **ret)
 
 int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret)
 {
-	char a4[INET_ADDRSTRLEN], mac[MAC_STRLEN];
+	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN + 3] = "", mac[MAC_STRLEN];
 	struct sbuf b = {0};
 
 	/* A guest with a LAN address is configured statically: no DHCP for it. */
-	if (publish_v4(c, g))
+	if (publish_v4(c, g)) {
 		sb_printf(&b, "%s,ignore\n", mac_format(g->mac, mac));
-	else
-		sb_printf(&b, "%s,%s,%s\n", mac_format(g->mac, mac), ntop4(g->ip4, a4), g->name);
+		return sb_finish(&b, ret);
+	}
+	if (g->has_ip6 && c->ipv6) {
+		a6[0] = '[';
+		ntop6(&g->ip6, a6 + 1);
+		strcat(a6, "],");
+	}
+	sb_printf(&b, "%s,%s,%s%s\n", mac_format(g->mac, mac), ntop4(g->ip4, a4), a6, g->name);
 	return sb_finish(&b, ret);
 }
 

@@ -174,7 +174,8 @@ def cmd_invariants(state, lxcpath, router_json, guard_json):
             g = guests[name]
             text = open(os.path.join(rootfs, d, name)).read()
             if d == "dhcp-hosts":
-                want = f"{g['mac']},{g['ip4']},{name}\n"
+                v6 = f"[{g['ip6']}]," if g["ip6"] else ""
+                want = f"{g['mac']},{g['ip4']},{v6}{name}\n"
             else:
                 want = f"{g['ip4']} {name}.{DOMAIN} {name}\n"
                 if g["ip6"]:
