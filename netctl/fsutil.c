@@ -78,6 +78,22 @@ int write_file_replace(const char *path, const void *data, size_t len, mode_t mo
 	return r;
 }
 
+int write_new_or_changed(const char *path, const char *data, mode_t mode)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(data);
+	int r;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return errno == EEXIST ? write_if_changed(path, data, mode) : -errno;
+	if (write(fd, data, len) == (ssize_t)len && fchmod(fd, mode) == 0)
+		return 1;
+	r = errno ? -errno : -EIO;
+	unlink(path);
+	return r;
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	if (flag == FTW_DP)

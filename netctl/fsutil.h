@@ -19,6 +19,15 @@ int write_if_changed(const char *path, const char *data, mode_t mode);
  * registry, which `up` rewrites anyway after a crash. Keeps `guest add` fast.
  */
 int write_file_replace(const char *path, const void *data, size_t len, mode_t mode);
+/*
+ * write_new_or_changed - for files watched with inotify for IN_CLOSE_WRITE
+ * (dnsmasq's hostsdir and dhcp-hostsdir): a new @path is created in place
+ * (O_EXCL) and written in one write(), without a temp file and a rename, since
+ * the reader sees it only once it is closed whole; an existing one goes
+ * through write_if_changed(). A failed write removes the new file. Returns 1
+ * if written, 0 if already identical, -errno.
+ */
+int write_new_or_changed(const char *path, const char *data, mode_t mode);
 /* Remove a tree we created; never crosses into another file system. */
 int rm_rf(const char *path);
 /* Symlink @path -> @target unless it already points there. */

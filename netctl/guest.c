@@ -119,30 +119,11 @@ static int apply_elems(const struct paths *p, const struct conf *c, const struct
 static int dns_files(const struct paths *p, const struct conf *c, const struct guest *g,
 		     bool del, struct errmsg *e)
 {
-	static const char *const dirs[] = {"hosts", "dhcp-hosts"};
 	struct stat st;
 
 	if (stat(p->rootfs, &st) < 0)
 		return 0; /* router down: `up` writes them */
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		_cleanup_free_ char *text = NULL;
-		char path[PATH_MAX];
-		int r;
-
-		if (pathf(path, sizeof(path), "%s/lxtg/%s/%s", p->rootfs, dirs[i], g->name) < 0)
-			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
-		if (del) {
-			if (unlink(path) < 0 && errno != ENOENT)
-				return fail(e, -errno, "removing %s: %s", path, strerror(errno));
-			continue;
-		}
-		r = i == 0 ? render_guest_hosts(c, g, &text) : render_guest_dhcp(c, g, &text);
-		if (r == 0)
-			r = write_if_changed(path, text, 0644);
-		if (r < 0)
-			return fail(e, r, "writing %s: %s", path, strerror(-r));
-	}
-	return 0;
+	return router_guest_dns(p, c, g, del, e);
 }
 
 /*

@@ -274,25 +274,32 @@ struct build_result {
 	bool lxc_changed, inittab_changed, dnsmasq_changed, radvd_changed;
 };
 
-/* Write one guest's dnsmasq files (hostsdir and dhcp-hostsdir). */
-static int write_guest_dns(const struct paths *p, const struct conf *c, const struct guest *g,
-			   struct errmsg *e)
+int router_guest_dns(const struct paths *p, const struct conf *c, const struct guest *g, bool del,
+		     struct errmsg *e)
 {
-	_cleanup_free_ char *hosts = NULL, *dhcp = NULL;
-	char rel[128];
-	int r;
+	static const char *const dirs[] = {"hosts", "dhcp-hosts"};
 
-	r = render_guest_hosts(c, g, &hosts);
-	if (r == 0)
-		r = render_guest_dhcp(c, g, &dhcp);
-	if (r < 0)
-		return fail(e, r, "rendering dnsmasq files of %s: %s", g->name, strerror(-r));
-	snprintf(rel, sizeof(rel), "lxtg/hosts/%s", g->name);
-	r = write_rootfs_file(p, rel, hosts, 0644, NULL, e);
-	if (r < 0)
-		return r;
-	snprintf(rel, sizeof(rel), "lxtg/dhcp-hosts/%s", g->name);
-	return write_rootfs_file(p, rel, dhcp, 0644, NULL, e);
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *text = NULL;
+		char path[PATH_MAX];
+		int r;
+
+		if (pathf(path, sizeof(path), "%s/lxtg/%s/%s", p->rootfs, dirs[i], g->name) < 0)
+			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+		if (del) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				return fail(e, -errno, "removing %s: %s", path, strerror(errno));
+			continue;
+		}
+		r = i == 0 ? render_guest_hosts(c, g, &text) : render_guest_dhcp(c, g, &text);
+		if (r < 0)
+			return fail(e, r, "rendering dnsmasq files of %s: %s", g->name,
+				    strerror(-r));
+		r = write_new_or_changed(path, text, 0644);
+		if (r < 0)
+			return fail(e, r, "writing %s: %s", path, strerror(-r));
+	}
+	return 0;
 }
 
 /* Remove files in a dnsmasq dir whose guest is no longer registered. */
@@ -363,7 +370,7 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 				   NULL, e)))
 		return r;
 	for (size_t i = 0; i < reg->n_guests; i++) {
-		r = write_guest_dns(p, c, &reg->guests[i], e);
+		r = router_guest_dns(p, c, &reg->guests[i], false, e);
 		if (r < 0)
 			return r;
 	}

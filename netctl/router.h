@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "errmsg.h"
+#include "state.h"
 
 struct paths {
 	char state[PATH_MAX];    /* --state-dir */
@@ -29,6 +30,12 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e);
 /* Stop and remove the router and everything up made; registrations stay. */
 int router_down(const struct paths *p, const struct conf *c, struct errmsg *e);
 
+/*
+ * router_guest_dns - write (or with @del remove) the guest's files in the
+ * router's dnsmasq hostsdir and dhcp-hostsdir (write_new_or_changed).
+ */
+int router_guest_dns(const struct paths *p, const struct conf *c, const struct guest *g, bool del,
+		     struct errmsg *e);
 /* PID of the router's init if it runs (0 otherwise). */
 pid_t router_pid(const struct paths *p, const struct conf *c);
 /* The router's three MACs (uplink, guest link, host link): stable per state dir. */

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "fsutil.h"
 #include "state.h"
 #include "tap.h"
 #include "util.h"
@@ -802,6 +803,40 @@ static void test_files(void)
 	}
 }
 
+/* The dnsmasq-dir writer: new files in place, existing ones replaced only when they differ. */
+static void test_watched_files(void)
+{
+	struct stat st, st2;
+	char *s = NULL;
+	size_t len;
+	int r;
+
+	mkdir(tpath("w"), 0700);
+	r = write_new_or_changed(tpath("w/g1"), "10.0.0.1 g1\n", 0644);
+	tap_ok(r == 1 && read_file(tpath("w/g1"), &s, &len) == 0 && streq(s, "10.0.0.1 g1\n") &&
+		       stat(tpath("w/g1"), &st) == 0 && (st.st_mode & 07777) == 0644,
+	       "watched/new: created with its content, mode 0644 despite umask 077 (r=%d)", r);
+	free(s);
+	s = NULL;
+	tap_ok(count_entries(tpath("w")) == 1, "watched/new: no temp file beside it");
+	r = write_new_or_changed(tpath("w/g1"), "10.0.0.1 g1\n", 0644);
+	tap_ok(r == 0 && stat(tpath("w/g1"), &st2) == 0 && st2.st_ino == st.st_ino,
+	       "watched/same content: not written, same inode (r=%d)", r);
+	r = write_new_or_changed(tpath("w/g1"), "10.0.0.2 g1\n", 0644);
+	tap_ok(r == 1 && read_file(tpath("w/g1"), &s, &len) == 0 && streq(s, "10.0.0.2 g1\n") &&
+		       stat(tpath("w/g1"), &st2) == 0 && st2.st_ino != st.st_ino,
+	       "watched/changed: replaced by rename (a new inode), new content (r=%d)", r);
+	free(s);
+	tap_ok(count_entries(tpath("w")) == 1, "watched/changed: no temp file left");
+	tap_ok(symlink("/nonexistent-target", tpath("w/link")) == 0 &&
+		       write_new_or_changed(tpath("w/link"), "x\n", 0644) == 1 &&
+		       lstat(tpath("w/link"), &st) == 0 && S_ISREG(st.st_mode) &&
+		       access("/nonexistent-target", F_OK) < 0,
+	       "watched/symlink: the link is replaced by a file, nothing written through it");
+	tap_ok(write_new_or_changed(tpath("nodir/g"), "x\n", 0644) == -ENOENT,
+	       "watched/missing directory -> -ENOENT");
+}
+
 static void test_save_load(void)
 {
 	struct registry r = {}, back = {};
@@ -1044,7 +1079,7 @@ static void test_lock_blocks(void)
 	close(from_waiter[0]);
 }
 
-static void rm_rf(const char *path)
+static void remove_tree(const char *path)
 {
 	char cmd[600];
 
@@ -1074,11 +1109,12 @@ int main(void)
 	test_del_port();
 	test_big_roundtrip();
 	test_files();
+	test_watched_files();
 	test_save_load();
 	test_torn_writes();
 	test_lock_paths();
 	test_lock_blocks();
 
-	rm_rf(tmproot);
+	remove_tree(tmproot);
 	return tap_done();
 }
