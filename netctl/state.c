@@ -838,15 +838,21 @@ int state_lock(const char *dir, int *ret_fd)
 	_cleanup_close_ int fd = -1;
 	int err;
 
-	err = mkdir_p(dir, 0700);
-	if (err < 0)
-		return err;
+	if (!*dir)
+		return -EINVAL;
 	path = path_join(dir, STATE_LOCK);
 	if (!path)
 		return -ENOMEM;
 
-	/* O_NOFOLLOW: a planted symlink must not make us create or lock a file elsewhere. */
+	/* O_NOFOLLOW: a planted symlink must not make us create or lock a file elsewhere.
+	 * The directory is made only when it is missing (the first command ever). */
 	fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		err = mkdir_p(dir, 0700);
+		if (err < 0)
+			return err;
+		fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	}
 	if (fd < 0)
 		return -errno;
 	while (flock(fd, LOCK_EX) < 0)
