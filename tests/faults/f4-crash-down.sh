@@ -15,26 +15,7 @@
 . "$top_srcdir/tests/faults/lib.sh"
 f_init
 
-# pre_snap FILE: host and files, for comparing with the state before up.
-pre_snap() { { host_snap; files_snap; } >"$1" 2>&1; }
-
-t_ok "host's own SLAAC and RA route are settled" sb_wait_for "host SLAAC" 5000 host_settled
-{ make_stub c1 && make_stub c2; } || t_bail "stub containers"
-register() { lx guest add c1 && lx guest add c2 && lx port add c1 8080:80; }
-t_ok "guest add c1, c2 and a forward (router down)" register
-cp "$SB_STATE/guests" "$SB_TMP/reg.up" || t_bail "no registry"
-REGS=("$SB_TMP/reg.up")
-pre_snap "$SB_TMP/pre-up"
-
-LIST=$SB_TMP/up.points
-LXTG_FAULT_LIST=1 lx up desktop 2>"$LIST"
-t_is "clean up desktop exits 0" "$?" 0 || t_bail "clean up failed: $(tail -n 3 "$LIST")"
-N=$(fault_points "$LIST")
-t_ok "up has fault points ($N)" test "$N" -ge 5
-t_diag "$(grep '^fault point' "$LIST")"
-t_ok "down after the clean up" lx down
-pre_snap "$SB_TMP/post-down"
-same_snap "down after the clean up restores the host and files" "$SB_TMP/pre-up" "$SB_TMP/post-down"
+f4_up_prepare ""
 
 for ((K = 1; K <= N; K++)); do
 	crash "up" lx up desktop

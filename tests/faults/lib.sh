@@ -12,6 +12,8 @@
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 # shellcheck source=tests/lib/sandbox.sh
 . "$top_srcdir/tests/lib/sandbox.sh"
+# shellcheck source=tests/lib/observe.sh
+. "$top_srcdir/tests/lib/observe.sh"
 : "${LXTG_BIN:=$top_srcdir/lxctogo-net}"
 
 ROUTER=managed
@@ -53,22 +55,6 @@ f_done() {
 	t_done
 }
 
-# lx ARGS...: the controller in the sandbox host namespace with the sandbox paths.
-lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
-
-# hx CMD...: observe the host namespace (no cgroup remount needed).
-hx() { ip netns exec "$SB_HOST" "$@"; }
-
-# router_refresh: set RPID to the router's init pid (empty when it does not run).
-router_refresh() { RPID=$(sb_lxc info "$ROUTER" -p -H 2>/dev/null); }
-
-# rx CMD...: run CMD in the router's network namespace ($RPID, refreshed when empty).
-rx() {
-	if [ -z "${RPID:-}" ] || [ ! -e "/proc/$RPID" ]; then router_refresh; fi
-	[ -n "$RPID" ] || return 125
-	nsenter -t "$RPID" -n "$@"
-}
-
 # gx GUEST CMD...: run a host binary in GUEST's network namespace.
 gx() {
 	local pid
@@ -94,31 +80,6 @@ rc_of() {
 }
 
 # ---------------------------------------------------------------- observation
-
-# addrs FAMILY IFACE NSCMD...: IFACE's usable global addresses (no prefix length), one a line.
-addrs() {
-	local fam=$1 dev=$2
-	shift 2
-	"$@" ip "-$fam" -o addr show dev "$dev" scope global -tentative 2>/dev/null | awk '{ sub("/.*", "", $4); print $4 }'
-}
-
-# has_addr_in PREFIX FAMILY IFACE NSCMD...: IFACE has a global address starting with PREFIX.
-has_addr_in() {
-	local p=$1
-	shift
-	[[ $'\n'$(addrs "$@") == *$'\n'"$p"* ]]
-}
-
-# masters NSCMD...: "PORT MASTER" for every enslaved link.
-masters() {
-	"$@" ip -o link show | awk '{ for (i = 3; i < NF; i++) if ($i == "master") print $2, $(i + 1) }' | sort
-}
-
-# bridge_nf NSCMD...: "BRIDGE nf_call_iptables V nf_call_ip6tables V ..." for each bridge.
-bridge_nf() {
-	"$@" ip -d -o link show type bridge | awk '{
-		out = $2; for (i = 3; i < NF; i++) if ($i ~ /^nf_call_/) out = out " " $i " " $(i + 1); print out }' | sort
-}
 
 # routes NSCMD...: IPv4 and IPv6 routes without timers, sorted.
 routes() {
@@ -209,15 +170,6 @@ files_snap() {
 	sed 's/^router [0-9]* [0-9]*$/router PID START/' "$SB_STATE/router/runtime" 2>/dev/null
 }
 
-# bridges_settled: no bridge of ours shows operstate "unknown" (freshly made; linkwatch runs ~1 s later).
-bridges_settled() {
-	local br st
-	for br in lxtg0 lxtg1; do
-		st=$(hx cat "/sys/class/net/$br/operstate" 2>/dev/null) || continue
-		[ "$st" != unknown ] || return 1
-	done
-}
-
 # router_slaac_done: the router's uplink has its SLAAC address (when the router runs).
 router_slaac_done() {
 	[ -z "${RPID:-}" ] && return 0
@@ -278,25 +230,6 @@ same_snap() {
 	local d
 	d=$(diff -u "$2" "$3")
 	t__result $? "$1" || { t_diag "$(grep -E '^[-+]' <<<"$d" | cut -c1-300 | head -n 40)"; return 1; }
-}
-
-# ns_pids INODE: pids of processes whose network namespace has inode INODE.
-ns_pids() { find /proc/[0-9]*/ns/net -maxdepth 0 -lname "net:\[$1\]" 2>/dev/null | cut -d/ -f3; }
-
-# router_proc COMM: pid of the process called COMM in the router's netns.
-router_proc() {
-	[ -n "${RPID:-}" ] || return 1
-	pgrep -x "$1" --ns "$RPID" --nslist net | head -n1
-}
-
-# host_settled: the host's own SLAAC address and RA default route are in place (pre-up baseline).
-host_settled() {
-	has_addr_in 2001:db8:1: 6 eth0 hx && [ -n "$(hx ip -6 route show default)" ]
-}
-
-# dns_answers SERVER: SERVER answers for the router's own name (asked from the host ns).
-dns_answers() {
-	hx timeout 0.3 "$SB_BUSYBOX" nslookup "$ROUTER.lxtg.internal" "$1" 2>/dev/null | grep -qx "Address: $GUEST4"
 }
 
 # ---------------------------------------------------------------- guests
@@ -395,4 +328,38 @@ after_crash() {
 	t_ok "$1: registry parses" registry_ok
 	t_ok "$1: registry is the old or the new one" registry_is "${REGS[@]}"
 	t_ok "$1: no temp file left" no_temp_files
+}
+
+# pre_snap FILE: host and files, for comparing with the state before up.
+pre_snap() { { host_snap; files_snap; } >"$1" 2>&1; }
+
+# f4_up_prepare [REF]: the common start of f4-crash-up and f4-crash-down. Stopped stub guests
+# c1 and c2 and a forward are registered with the router down (the registry is then the only
+# one in REGS); the state before `up` goes to $SB_TMP/pre-up. A clean `up desktop` lists its
+# fault points ($LIST, their number in $N); with REF, its snapshot (random parts masked) is
+# saved there. Then `down` must restore the state from before the `up`, exactly.
+f4_up_prepare() {
+	local ref=${1:-}
+	t_ok "host's own SLAAC and RA route are settled" sb_wait_for "host SLAAC" 5000 host_settled
+	{ make_stub c1 && make_stub c2; } || t_bail "stub containers"
+	t_ok "guest add c1, c2 and a forward (router down)" \
+		eval 'lx guest add c1 && lx guest add c2 && lx port add c1 8080:80'
+	cp "$SB_STATE/guests" "$SB_TMP/reg.up" || t_bail "no registry"
+	REGS=("$SB_TMP/reg.up")
+	pre_snap "$SB_TMP/pre-up"
+
+	LIST=$SB_TMP/up.points
+	LXTG_FAULT_LIST=1 lx up desktop 2>"$LIST"
+	t_is "clean up desktop exits 0" "$?" 0 || t_bail "clean up failed: $(tail -n 3 "$LIST")"
+	N=$(fault_points "$LIST")
+	t_ok "up has fault points ($N)" test "$N" -ge 5
+	t_diag "$(grep '^fault point' "$LIST")"
+	if [ -n "$ref" ]; then
+		snap "$ref"
+		mask_random "$ref"
+		t_ok "reference snapshot is complete" snap_complete "$ref"
+	fi
+	t_ok "down after the clean up" lx down
+	pre_snap "$SB_TMP/post-down"
+	same_snap "down after the clean up restores the host and files" "$SB_TMP/pre-up" "$SB_TMP/post-down"
 }

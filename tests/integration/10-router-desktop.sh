@@ -19,6 +19,8 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 # shellcheck source=tests/lib/sandbox.sh
 . "$top_srcdir/tests/lib/sandbox.sh"
+# shellcheck source=tests/lib/observe.sh
+. "$top_srcdir/tests/lib/observe.sh"
 : "${LXTG_BIN:=$top_srcdir/lxctogo-net}"
 
 sb_require
@@ -39,15 +41,6 @@ CL=$SB-cl       # the client netns on lxtg1
 SCRATCH=$SB-nft # empty netns for the reference ruleset
 printf '[network]\nuplink = eth0\n' >"$SB_CONF"
 
-# lx ARGS...: run the controller in the sandbox host namespace with the sandbox paths.
-lx() { sb_host_exec "$BIN" -c "$SB_CONF" -s "$SB_STATE" -P "$SB_LXCPATH" "$@"; }
-
-# hx CMD...: observe the host namespace (no cgroup remount needed).
-hx() { ip netns exec "$SB_HOST" "$@"; }
-
-# rx CMD...: run CMD in the router's network namespace ($RPID, see router_refresh).
-rx() { nsenter -t "$RPID" -n "$@"; }
-
 # cx CMD...: run CMD in the client namespace.
 cx() { ip netns exec "$CL" "$@"; }
 
@@ -56,17 +49,6 @@ del_ns() { [ ! -e "/run/netns/$1" ] || ip netns del "$1"; }
 
 # stop_pid PID: kill PID if it still runs (cleanup hook).
 stop_pid() { kill "$1" 2>/dev/null; return 0; }
-
-# router_refresh: set RPID to the router's init pid (empty when it does not run).
-router_refresh() { RPID=$(sb_lxc info "$ROUTER" -p -H 2>/dev/null); }
-
-# addrs FAMILY IFACE NSCMD...: print IFACE's usable global addresses (no prefix length, not
-# tentative: the router's netns does DAD), one a line, as seen through NSCMD (rx, hx, cx).
-addrs() {
-	local fam=$1 dev=$2
-	shift 2
-	"$@" ip "-$fam" -o addr show dev "$dev" scope global -tentative 2>/dev/null | awk '{ sub("/.*", "", $4); print $4 }'
-}
 
 # has_words TEXT WORD...: succeed if every WORD occurs in TEXT as a blank-separated word.
 has_words() {
@@ -82,13 +64,6 @@ in_range() {
 	[[ $1 == "$2".* && $o =~ ^[0-9]+$ ]] && ((o >= $3 && o <= $4))
 }
 
-# has_addr_in PREFIX FAMILY IFACE NSCMD...: succeed if IFACE has a global address starting with PREFIX.
-has_addr_in() {
-	local p=$1
-	shift
-	[[ $'\n'$(addrs "$@") == *$'\n'"$p"* ]]
-}
-
 # sysctls NSCMD... -- KEY...: print KEY=VALUE (or KEY=-) read inside a namespace.
 # /proc/sys/net follows the netns of the reading process, so a plain cat is right for nsenter too.
 sysctls() {
@@ -96,17 +71,6 @@ sysctls() {
 	while [ "$1" != -- ]; do pre+=("$1"); shift; done
 	shift
 	"${pre[@]}" sh -c 'for k; do printf "%s=%s\n" "$k" "$(cat "/proc/sys/$k" 2>/dev/null || echo -)"; done' sh "$@"
-}
-
-# bridge_nf NSCMD...: print "BRIDGE nf_call_iptables V nf_call_ip6tables V ..." for each bridge.
-bridge_nf() {
-	"$@" ip -d -o link show type bridge | awk '{
-		out = $2; for (i = 3; i < NF; i++) if ($i ~ /^nf_call_/) out = out " " $i " " $(i + 1); print out }' | sort
-}
-
-# masters NSCMD...: print "PORT MASTER" for every enslaved link.
-masters() {
-	"$@" ip -o link show | awk '{ for (i = 3; i < NF; i++) if ($i == "master") print $2, $(i + 1) }' | sort
 }
 
 # routes NSCMD... : IPv4 and IPv6 routes without timers, sorted (recreated links reorder them).
@@ -159,16 +123,6 @@ files_snap() {
 		sort -z | xargs -0 -r sha256sum
 }
 
-# bridges_settled: no bridge of ours is in operstate "unknown", the state a freshly created or
-# re-populated bridge shows until the kernel's linkwatch runs (up to ~1 s later).
-bridges_settled() {
-	local br st
-	for br in lxtg0 lxtg1; do
-		st=$(hx cat "/sys/class/net/$br/operstate" 2>/dev/null) || continue
-		[ "$st" != unknown ] || return 1
-	done
-}
-
 # snap FILE: everything (host, router, files) into FILE, once link states have settled.
 snap() {
 	sb_wait_for "bridge operstates to settle" 3000 bridges_settled
@@ -178,21 +132,10 @@ snap() {
 	{ host_snap; router_snap; files_snap; } 2>&1 | grep -v 'Peer netns reference is invalid' >"$1"
 }
 
-# ns_pids INODE: pids of processes whose network namespace has inode INODE.
-ns_pids() { find /proc/[0-9]*/ns/net -maxdepth 0 -lname "net:\[$1\]" 2>/dev/null | cut -d/ -f3; }
-
-# router_proc COMM: pid of the process called COMM in the router's netns.
-router_proc() { pgrep -x "$1" --ns "$RPID" --nslist net | head -n1; }
-
 # answers NAME SERVER: the addresses in busybox nslookup's answer for NAME (A and AAAA), from the client.
 answers() {
 	cx timeout 2 "$SB_BUSYBOX" nslookup "$1" "$2" 2>/dev/null |
 		awk '/^Name:/ { a = 1; next } a && /^Address:/ { print $2 }'
-}
-
-# dns_answers SERVER: succeed if SERVER answers for the router's own name (asked from the host ns).
-dns_answers() {
-	hx timeout 0.3 "$SB_BUSYBOX" nslookup "$ROUTER.lxtg.internal" "$1" 2>/dev/null | grep -qx "Address: $GUEST4"
 }
 
 # client_dhcp: lease for the client's eth0 (udhcpc, recorded in $SB_TMP/cl.eth0); sets the lease vars.
@@ -203,11 +146,6 @@ client_dhcp() {
 	cx "$SB_BUSYBOX" udhcpc -f -q -n -t 5 -T 1 -O mtu -i eth0 -s "$SB_TMP/cl-udhcpc.script" >/dev/null 2>&1 || return 1
 	# shellcheck source=/dev/null
 	. "$SB_TMP/cl.eth0"
-}
-
-# host_settled: the host's own SLAAC address and RA default route are in place (pre-up baseline).
-host_settled() {
-	has_addr_in 2001:db8:1: 6 eth0 hx && [ -n "$(hx ip -6 route show default)" ]
 }
 
 # tcpdump_ready FILE: tcpdump (stderr in FILE) listens.
