@@ -62,7 +62,7 @@ static int probe_child(void)
 		return 0;
 	if (nlk_veth_add(nl, "lxtgp0", "lxtgp1", 0) == 0)
 		ok |= 1 << PROBE_VETH;
-	if (nlk_bridge_ensure(nl, "lxtgpbr", 0) >= 0)
+	if (nlk_bridge_ensure(nl, "lxtgpbr", 0, NULL) >= 0)
 		ok |= 1 << PROBE_BRIDGE;
 	if ((ok & (1 << PROBE_VETH)) && nlk_macvlan_add(nl, "lxtgpmv", "lxtgp0") == 0)
 		ok |= 1 << PROBE_MACVLAN;

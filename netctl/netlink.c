@@ -214,7 +214,8 @@ int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags)
 }
 
 /* RTM_NEWLINK for a bridge with the nf_call knobs off; libnl 3.7 has no setters. */
-static int bridge_msg(struct nlk *n, const char *name, int ifindex, uint32_t mtu)
+static int bridge_msg(struct nlk *n, const char *name, int ifindex, uint32_t mtu,
+		      const uint8_t *mac)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	/* The bridge learns source MACs of IEEE link-local frames (LLDP, 802.1X,
@@ -238,6 +239,11 @@ static int bridge_msg(struct nlk *n, const char *name, int ifindex, uint32_t mtu
 		goto out;
 	if (mtu && nla_put_u32(msg, IFLA_MTU, mtu) < 0)
 		goto out;
+	/* A MAC given to a bridge at creation stays; otherwise it takes the lowest
+	 * of its ports' MACs, and the router's veths get new random ones at every
+	 * start of it. */
+	if (!ifindex && mac && nla_put(msg, IFLA_ADDRESS, 6, mac) < 0)
+		goto out;
 	info = nla_nest_start(msg, IFLA_LINKINFO);
 	if (!info || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
 		goto out;
@@ -255,7 +261,7 @@ out:
 	return r;
 }
 
-int nlk_bridge_ensure(struct nlk *n, const char *name, uint32_t mtu)
+int nlk_bridge_ensure(struct nlk *n, const char *name, uint32_t mtu, const uint8_t *mac)
 {
 	struct rtnl_link *l;
 	int r, created = 0, ifindex = 0;
@@ -275,7 +281,7 @@ int nlk_bridge_ensure(struct nlk *n, const char *name, uint32_t mtu)
 	} else {
 		created = 1;
 	}
-	r = bridge_msg(n, name, ifindex, mtu);
+	r = bridge_msg(n, name, ifindex, mtu, mac);
 	if (r < 0)
 		return r;
 	r = nlk_link_up(n, name, 0);

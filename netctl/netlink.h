@@ -24,10 +24,11 @@ int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags);
 /*
  * nlk_bridge_ensure - create bridge @name, or repair an existing one: MTU,
  * nf_call_{ip,ip6,arp}tables = 0 (so br_netfilter never filters guest frames),
- * link up. Returns 1 if created, 0 if it existed, -errno (-EEXIST if @name
- * exists but is not a bridge).
+ * link up. A new bridge gets the fixed MAC @mac (NULL: the kernel's choice);
+ * an existing one keeps its own. Returns 1 if created, 0 if it existed,
+ * -errno (-EEXIST if @name exists but is not a bridge).
  */
-int nlk_bridge_ensure(struct nlk *n, const char *name, uint32_t mtu);
+int nlk_bridge_ensure(struct nlk *n, const char *name, uint32_t mtu, const uint8_t *mac);
 /* Set MTU (0 = leave) and bring it up. */
 int nlk_link_up(struct nlk *n, const char *name, uint32_t mtu);
 /* Delete a link; a missing one is not an error. */

@@ -439,14 +439,21 @@ static int host_links(const struct paths *p, const struct conf *c, const struct 
 	conf_hostlink_host_ip6(c, &h6);
 	conf_hostlink_router_ip6(c, &r6);
 	for (size_t i = 0; i < ARRAY_SIZE(bridges); i++) {
+		char seed[PATH_MAX + 64];
+		uint8_t mac[6];
+
 		fault_point("up: bridge");
+		/* A stable bridge MAC keeps the host's link-local address on it, and the
+		 * router's and guests' neighbour entries for the host, across restarts. */
+		snprintf(seed, sizeof(seed), "bridge/%s/%s", p->state, bridges[i]);
+		render_mac(seed, mac);
 		/* Record before creating: a crash in between must not leak the link. */
 		if (nlk_ifindex(nl, bridges[i]) == -ENODEV) {
 			r = owned_add(p, bridges[i]);
 			if (r < 0)
 				return fail(e, r, "recording %s: %s", bridges[i], strerror(-r));
 		}
-		r = nlk_bridge_ensure(nl, bridges[i], f->mtu);
+		r = nlk_bridge_ensure(nl, bridges[i], f->mtu, mac);
 		if (r == -EEXIST)
 			return fail(e, r, "%s exists and is not a bridge", bridges[i]);
 		if (r < 0)
