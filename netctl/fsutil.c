@@ -46,8 +46,12 @@ int write_if_changed(const char *path, const char *data, mode_t mode)
 	struct stat st;
 	int r;
 
-	if (stat(path, &st) == 0 && (st.st_mode & 07777) == mode &&
-	    read_file(path, &cur, &curlen) == 0 && curlen == len && !memcmp(cur, data, len))
+	/* A symlink or anything else that is not a regular file in its place
+	 * differs: the rename below replaces it, nothing is read or written
+	 * through it. */
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == mode &&
+	    read_regular_file(path, &cur, &curlen) == 0 && curlen == len &&
+	    !memcmp(cur, data, len))
 		return 0;
 	r = write_file_replace(path, data, len, mode);
 	return r < 0 ? r : 1;
@@ -82,14 +86,18 @@ int write_new_or_changed(const char *path, const char *data, mode_t mode)
 {
 	_cleanup_close_ int fd = -1;
 	size_t len = strlen(data);
+	ssize_t n;
 	int r;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return errno == EEXIST ? write_if_changed(path, data, mode) : -errno;
-	if (write(fd, data, len) == (ssize_t)len && fchmod(fd, mode) == 0)
+	n = write(fd, data, len);
+	if (n == (ssize_t)len && fchmod(fd, mode) == 0)
 		return 1;
-	r = errno ? -errno : -EIO;
+	r = n < 0 || n == (ssize_t)len ? -errno : -EIO; /* a short write sets no errno */
+	close(fd);
+	fd = -1;
 	unlink(path);
 	return r;
 }

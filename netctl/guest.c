@@ -304,8 +304,9 @@ static char *load_leases(const struct paths *p)
 	char path[PATH_MAX], *text = NULL;
 	size_t len;
 
+	/* The router writes this directory: no symlink or FIFO is followed. */
 	if (pathf(path, sizeof(path), "%s/lxtg/state/dnsmasq.leases", p->rootfs) < 0 ||
-	    read_file(path, &text, &len) < 0)
+	    read_regular_file(path, &text, &len) < 0)
 		return NULL;
 	return text;
 }

@@ -12,7 +12,7 @@
 	X(nlk_link_mtu, (struct nlk * n, const char *name, uint32_t *ret_mtu), (n, name, ret_mtu)) \
 	X(nlk_link_flags, (struct nlk * n, const char *name, unsigned *ret_flags),                 \
 	  (n, name, ret_flags))                                                                    \
-	X(nlk_bridge_ensure, (struct nlk * n, const char *name, uint32_t mtu, const uint8_t *mac),   \
+	X(nlk_bridge_ensure, (struct nlk * n, const char *name, uint32_t mtu, const uint8_t *mac),\
 	  (n, name, mtu, mac))                                                                     \
 	X(nlk_link_up, (struct nlk * n, const char *name, uint32_t mtu), (n, name, mtu))           \
 	X(nlk_link_del, (struct nlk * n, const char *name), (n, name))                             \

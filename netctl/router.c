@@ -67,8 +67,9 @@ int paths_init(struct paths *p, const char *state_dir, const char *lxcpath, cons
 	for (const char *s = p->self; *s; s++)
 		if ((unsigned char)*s <= ' ' || *s == '\\')
 			return -EINVAL;
+	/* The router's rootfs goes into fstab-style lines too: one plain token. */
 	for (const char *s = state_dir; *s; s++)
-		if ((unsigned char)*s < ' ')
+		if ((unsigned char)*s <= ' ' || *s == '\\')
 			return -EINVAL;
 	for (const char *s = lp; *s; s++)
 		if ((unsigned char)*s < ' ')
@@ -302,15 +303,37 @@ int router_guest_dns(const struct paths *p, const struct conf *c, const struct g
 	return 0;
 }
 
+/*
+ * The router can write lxtg/run and lxtg/state: what stands at @path there is
+ * removed unless it is of @type (S_IFIFO, S_IFREG), a symlink included. 0 or -errno.
+ */
+static int remove_unless_type(const char *path, mode_t type)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if ((st.st_mode & S_IFMT) == type)
+		return 0;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 /* Remove files in a dnsmasq dir whose guest is no longer registered. */
 static void prune_dir(const struct paths *p, const char *rel, const struct registry *reg)
 {
 	char dir[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
+	int fd;
 
-	if (pathf(dir, sizeof(dir), "%s/%s", p->rootfs, rel) < 0 || !(d = opendir(dir)))
+	/* O_NOFOLLOW: never list (and unlink in) a directory a symlink points to. */
+	if (pathf(dir, sizeof(dir), "%s/%s", p->rootfs, rel) < 0 ||
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.' && !registry_find(reg, de->d_name))
 			unlinkat(dirfd(d), de->d_name, 0);
@@ -364,6 +387,8 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 				   "root:x:0:0:root:/:/bin/sh\n"
 				   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
 				   0644, NULL, e)) ||
+	    /* The mount point of lxtg-init: LXC cannot create it in a read-only rootfs. */
+	    (r = write_rootfs_file(p, "lxtg/lxtg-init", "", 0755, NULL, e)) ||
 	    (r = write_rootfs_file(p, "etc/group", "root:x:0:\nnogroup:x:65534:\n", 0644, NULL,
 				   e)) ||
 	    (r = write_rootfs_file(p, "etc/hosts", "127.0.0.1 localhost\n::1 localhost\n", 0644,
@@ -378,8 +403,17 @@ static int build_rootfs(const struct paths *p, const struct conf *c, const struc
 	prune_dir(p, "lxtg/dhcp-hosts", reg);
 	if (pathf(path, sizeof(path), "%s/lxtg/run/go", p->rootfs) < 0)
 		return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+	r = remove_unless_type(path, S_IFIFO);
+	if (r < 0)
+		return fail(e, r, "removing %s: %s", path, strerror(-r));
 	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
 		return fail(e, -errno, "creating %s: %s", path, strerror(errno));
+	/* dnsmasq would not start with anything but a file (or nothing) there. */
+	if (pathf(path, sizeof(path), "%s/lxtg/state/dnsmasq.leases", p->rootfs) < 0)
+		return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+	r = remove_unless_type(path, S_IFREG);
+	if (r < 0)
+		return fail(e, r, "removing %s: %s", path, strerror(-r));
 
 	fault_point("up: rootfs written");
 	r = mkdir_p(p->ct_dir, 0755);
@@ -953,11 +987,16 @@ static int release_router(const struct paths *p, long deadline)
 	if (pathf(path, sizeof(path), "%s/lxtg/run/go", p->rootfs) < 0)
 		return -ENAMETOOLONG;
 	for (;;) {
-		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		/* lxtg/run is writable by the router: only its own FIFO, never a
+		 * symlink or a file put there instead, is written to. */
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
 
 		if (fd >= 0) {
-			ssize_t n = write(fd, "go\n", 3);
+			ssize_t n = -1;
 
+			if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+				n = write(fd, "go\n", 3);
 			close(fd);
 			return n == 3 ? 0 : -EIO;
 		}

@@ -248,7 +248,7 @@ int registry_del_port(struct registry *r, const struct port_fwd *p)
  * still decide, so the rules cannot drift apart.
  */
 struct index {
-	uint32_t *slot; /* 0 = empty, else array position + 1 (a registry stays far below 2^32 lines) */
+	uint32_t *slot; /* 0 = empty, else array position + 1 (registry_parse caps it) */
 	size_t mask;
 };
 
@@ -726,16 +726,12 @@ out:
 	return err;
 }
 
-int read_file(const char *path, char **ret, size_t *ret_len)
+static int read_fd(int fd, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 4096;
 	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	/* st_size is only a hint: /proc files report 0 and files may grow under us.
 	 * +2: room for the NUL and for the read() that sees EOF, so a file that did
 	 * not change size is read without a realloc. */
@@ -777,6 +773,29 @@ int read_file(const char *path, char **ret, size_t *ret_len)
 	if (ret_len)
 		*ret_len = len;
 	return 0;
+}
+
+int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, ret, ret_len);
+}
+
+int read_regular_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return read_fd(fd, ret, ret_len);
 }
 
 static char *path_join(const char *dir, const char *name)
@@ -918,7 +937,7 @@ int registry_load(const char *dir, struct registry *ret)
 	path = path_join(dir, STATE_REGISTRY);
 	if (!path)
 		return -ENOMEM;
-	if (stat(path, &st) == 0 && st.st_size > 0)
+	if (stat(path, &st) == 0 && st.st_size > 0 && st.st_size < (4 << 20))
 		heap_populate(4 * (size_t)st.st_size + (64 << 10));
 	err = read_file(path, &text, &len);
 	if (err == -ENOENT) {

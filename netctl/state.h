@@ -74,3 +74,10 @@ int registry_del_port(struct registry *r, const struct port_fwd *p);
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Read a whole file, NUL-terminated. -errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);
+/*
+ * read_regular_file - read_file() for a path that someone else may control
+ * (the router's writable dirs): a symlink as the last component is refused
+ * (-ELOOP), and so is anything but a regular file (-EINVAL; a FIFO does not
+ * block the caller).
+ */
+int read_regular_file(const char *path, char **ret, size_t *ret_len);

@@ -136,6 +136,8 @@ kill "$(cat "$SB_TMP/rogue-radvd.pid")" 2>/dev/null
 # ---- restart the router: guests keep their addresses
 bridge_macs() { sb_host_exec cat /sys/class/net/lxtg0/address /sys/class/net/lxtg1/address | tr '\n' ' '; }
 macs_before=$(bridge_macs)
+t_ok "lxtg0 and lxtg1 have MACs ($macs_before)" \
+	grep -qE '^([0-9a-f]{2}:){5}[0-9a-f]{2} ([0-9a-f]{2}:){5}[0-9a-f]{2} $' <<<"$macs_before"
 t_ok "the router container is killed" sb_lxc stop managed -k
 t_ok "up restores it" lx up
 t_ok "db renews the same address" grep_out "ip='$DB4'" lease db

@@ -3,7 +3,7 @@
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck disable=SC2034 # the variables are for the scripts that source this file
 #
-# Shared setup of the security tests (THREATS.md A1-A11). Source it from a
+# Shared setup of the security tests (THREATS.md A1-A11, and A12). Source it from a
 # tests/security/aNN-*.sh script; it sources the sandbox library, builds the
 # sandbox (sb_init) and gives:
 #   lx ARGS...             the controller under test, in the sandbox host namespace

@@ -85,7 +85,8 @@ static const struct want cases[] = {
 	 * a config with a name and no IPv6 address makes dnsmasq 2.90 look for an address of that
 	 * name in every other config after each hostsdir/dhcp-hostsdir change, O(guests^2). */
 	{"", F_DHCP, {"02:00:00:00:00:01,192.168.254.101,[fd00:aaaa:254::1],web"}},
-	{"[network]\nmode = server\n", F_DHCP, {"02:00:00:00:00:01,192.168.254.101,[fd00:aaaa:254::1],web"}},
+	{"[network]\nmode = server\n", F_DHCP,
+	 {"02:00:00:00:00:01,192.168.254.101,[fd00:aaaa:254::1],web"}},
 	{"[ipv6]\nenable = no\n", F_DHCP, {"02:00:00:00:00:01,192.168.254.101,web"}, {"["}},
 };
 
