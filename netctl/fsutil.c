@@ -9,15 +9,39 @@
 #include "state.h"
 #include "util.h"
 
+int vpathf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 int pathf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int r;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
+	r = vpathf(buf, size, fmt, ap);
 	va_end(ap);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	return r;
+}
+
+char *read_textf(bool untrusted, const char *fmt, ...)
+{
+	char path[PATH_MAX], *text = NULL;
+	va_list ap;
+	size_t len;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpathf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return NULL;
+	if ((untrusted ? read_regular_file(path, &text, &len) : read_file(path, &text, &len)) < 0)
+		return NULL;
+	return text;
 }
 
 int mkdir_p(const char *path, mode_t mode)

@@ -2,6 +2,8 @@
 /* File-system helpers for the generated trees (router rootfs, dnsmasq dirs). */
 #pragma once
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -28,9 +30,17 @@ int write_file_replace(const char *path, const void *data, size_t len, mode_t mo
  * if written, 0 if already identical, -errno.
  */
 int write_new_or_changed(const char *path, const char *data, mode_t mode);
+/*
+ * read_textf - the whole file at the path printf(@fmt, ...) gives, malloc'd and
+ * NUL-terminated, or NULL if it cannot be read. @untrusted: the path lies in a
+ * directory the router can write, so read_regular_file() (no symlink, no FIFO).
+ */
+char *read_textf(bool untrusted, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Remove a tree we created; never crosses into another file system. */
 int rm_rf(const char *path);
 /* Symlink @path -> @target unless it already points there. */
 int symlink_ensure(const char *target, const char *path);
 /* printf into a fixed buffer; -ENAMETOOLONG on truncation. */
 int pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vpathf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));

@@ -301,14 +301,8 @@ static void unplug(const struct guest *g)
 /* dnsmasq's lease file (NULL if none): read once per `guest add`. */
 static char *load_leases(const struct paths *p)
 {
-	char path[PATH_MAX], *text = NULL;
-	size_t len;
-
 	/* The router writes this directory: no symlink or FIFO is followed. */
-	if (pathf(path, sizeof(path), "%s/lxtg/state/dnsmasq.leases", p->rootfs) < 0 ||
-	    read_regular_file(path, &text, &len) < 0)
-		return NULL;
-	return text;
+	return read_textf(true, "%s/lxtg/state/dnsmasq.leases", p->rootfs);
 }
 
 /* Addresses currently leased by dnsmasq to another MAC are not free either. */

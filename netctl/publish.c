@@ -148,13 +148,7 @@ int runtime_save(const struct paths *p, const struct conf *c, pid_t router, cons
 /* STATE/router/runtime as text (malloc'd), or NULL if there is none. */
 static char *runtime_text(const struct paths *p)
 {
-	char path[PATH_MAX], *text = NULL;
-	size_t len;
-
-	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0 ||
-	    read_file(path, &text, &len) < 0)
-		return NULL;
-	return text;
+	return read_textf(false, "%s/runtime", p->router);
 }
 
 pid_t runtime_router_pid(const struct paths *p)

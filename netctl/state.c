@@ -928,22 +928,25 @@ static void heap_populate(size_t bytes)
 int registry_load(const char *dir, struct registry *ret)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
 	size_t len;
 	unsigned line;
 	int err;
 
-	struct stat st;
-
 	path = path_join(dir, STATE_REGISTRY);
 	if (!path)
 		return -ENOMEM;
-	if (stat(path, &st) == 0 && st.st_size > 0 && st.st_size < (4 << 20))
-		heap_populate(4 * (size_t)st.st_size + (64 << 10));
-	err = read_file(path, &text, &len);
-	if (err == -ENOENT) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT) {
 		*ret = (struct registry){};
 		return 0;
 	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (4 << 20))
+		heap_populate(4 * (size_t)st.st_size + (64 << 10));
+	err = read_fd(fd, &text, &len);
 	if (err < 0)
 		return err;
 	return registry_parse(text, len, ret, &line);

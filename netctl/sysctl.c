@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 
+#include "fsutil.h"
 #include "sysctl.h"
 #include "util.h"
 
@@ -73,12 +74,10 @@ int sysctl_ensuref(const char *value, const char *fmt, ...)
 {
 	char key[256];
 	va_list ap;
-	int n;
+	int r;
 
 	va_start(ap, fmt);
-	n = vsnprintf(key, sizeof(key), fmt, ap);
+	r = vpathf(key, sizeof(key), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(key))
-		return -ENAMETOOLONG;
-	return sysctl_ensure(key, value);
+	return r < 0 ? r : sysctl_ensure(key, value);
 }
