@@ -14,6 +14,7 @@
 #include "netlink.h"
 #include "nft.h"
 #include "sysctl.h"
+#include "uplink.h"
 #include "util.h"
 
 enum probe {
@@ -149,18 +150,20 @@ int cmd_check(const struct ctx *ctx, int argc, char **argv)
 	const char *lxcpath = ctx->lxcpath ? ctx->lxcpath : lxcw_default_path();
 	struct conf c;
 	struct nlk *nl = NULL;
-	char desc[256] = "";
+	char desc[400] = "";
 	struct stat st;
 	int fails = 0, probes, r;
+	enum attach_mode attach;
 	bool foreign_drop;
 
 	if (argc > 1) {
 		cli_error("check: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	r = cli_load_conf(ctx, &c, false);
+	r = cli_load_conf(ctx, NULL, 0, &c);
 	if (r != EXIT_OK)
 		return r;
+	attach = c.attach;
 	if (ctx->verbose >= 2)
 		conf_print(stdout, &c);
 	printf("configuration OK (%s)\n", ctx->config_path);
@@ -196,6 +199,22 @@ int cmd_check(const struct ctx *ctx, int argc, char **argv)
 		else
 			snprintf(desc, sizeof(desc), "%s (mtu %u)", c.uplink, mtu);
 		fails += report(r == 0, "uplink", desc);
+		if (r == 0) {
+			struct uplink_choice u;
+
+			/* What `up` would pick now (attach = auto probes the uplink). */
+			r = uplink_choose(nl, &c, &u);
+			if (r < 0) {
+				snprintf(desc, sizeof(desc), "probing %s: %s", c.uplink,
+					 strerror(-r));
+				fails += report(false, "attach", desc);
+			} else {
+				snprintf(desc, sizeof(desc), "%s: %s attach", u.why,
+					 uplink_attach_name(u.attach));
+				report(true, "attach", desc);
+				attach = u.attach;
+			}
+		}
 		fails += check_overlaps(&c, nl);
 		nlk_close(nl);
 	}
@@ -213,11 +232,11 @@ int cmd_check(const struct ctx *ctx, int argc, char **argv)
 		char d[400];
 
 		snprintf(d, sizeof(d), "drop policy in %s %s", desc,
-			 c.attach == ATTACH_ROUTED
+			 attach == ATTACH_ROUTED
 				 ? "(on the guests' path with attach = routed)"
 				 : "(the router forwards in its own namespace; bridged guest frames "
 				   "skip it unless bridge_nf = keep)");
-		fails += report(c.attach != ATTACH_ROUTED, "host FORWARD policy", d);
+		fails += report(attach != ATTACH_ROUTED, "host FORWARD policy", d);
 	} else {
 		report(true, "host FORWARD policy", "no foreign drop policy");
 	}

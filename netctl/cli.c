@@ -46,42 +46,62 @@ void cli_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* Messages quote what the user typed: never let it break the one line. */
-	fprintf(stderr, "lxctogo-net: %s\n", cli_printable(msg, shown, sizeof(shown)));
+	fprintf(stderr, "lxctogo-net: %s\n", str_escape(msg, shown, sizeof(shown), false));
 }
 
-const char *cli_printable(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	for (; *s && o + 5 < size; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch == 0x7f)
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
-		else
-			buf[o++] = (char)ch;
-	}
-	buf[o] = '\0';
-	if (*s && size > 4)
-		memcpy(buf + size - 4, "...", 4);
-	return buf;
-}
-
-int cli_load_conf(const struct ctx *ctx, struct conf *ret, bool quiet_ok)
+int cli_load_conf(const struct ctx *ctx, const struct conf_override *ov, size_t n_ov,
+		  struct conf *ret)
 {
 	static struct conf_errors errs;
 	int r;
 
 	memset(&errs, 0, sizeof(errs));
-	r = conf_load(ctx->config_path, ctx->config_explicit, ret, &errs);
+	r = conf_load_with(ctx->config_path, ctx->config_explicit, ov, n_ov, ret, &errs);
 	if (r == 0)
 		return EXIT_OK;
 	for (unsigned i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	if (errs.dropped)
 		fprintf(stderr, "%s: %u more errors not shown\n", ctx->config_path, errs.dropped);
-	(void)quiet_ok;
 	return EXIT_USAGE;
+}
+
+int cli_prepare(const struct ctx *ctx, const char *verb, unsigned flags,
+		const struct conf_override *ov, size_t n_ov, struct cli_env *ret)
+{
+	int r;
+
+	ret->lock = -1;
+	r = cli_load_conf(ctx, ov, n_ov, &ret->conf);
+	if (r != EXIT_OK)
+		return r;
+	ret->rt = (struct runtime){0};
+	if (flags & (CLI_PATHS | CLI_RUNTIME)) {
+		r = paths_init(&ret->paths, ctx->state_dir, ctx->lxcpath, &ret->conf);
+		if (r < 0) {
+			cli_error("%s: state dir or lxcpath unusable: %s", verb, strerror(-r));
+			return EXIT_USAGE;
+		}
+	}
+	/* Mode and LAN prefix as the running router has them. */
+	if (flags & CLI_RUNTIME)
+		runtime_load(&ret->paths, &ret->rt);
+	runtime_overlay(&ret->conf, &ret->rt, &ret->model);
+	if (flags & CLI_LOCK) {
+		r = state_lock(ctx->state_dir, &ret->lock);
+		if (r < 0) {
+			cli_error("state directory %s: %s", ctx->state_dir, strerror(-r));
+			return EXIT_FAIL;
+		}
+	}
+	return EXIT_OK;
+}
+
+void cli_env_done(struct cli_env *env)
+{
+	if (env->lock >= 0)
+		close(env->lock);
+	env->lock = -1;
 }
 
 static void usage(FILE *f)

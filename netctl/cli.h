@@ -5,6 +5,8 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "paths.h"
+#include "runtime.h"
 
 /* Exit codes of INTERFACE.md. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -21,10 +23,38 @@ struct ctx {
 
 /* Print "lxctogo-net: what: why" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* User text made safe for a one-line message (control bytes as \xNN, cut to size). */
-const char *cli_printable(const char *s, char *buf, size_t size);
-/* Load the config; on error print every FILE:LINE line. Returns exit code. */
-int cli_load_conf(const struct ctx *ctx, struct conf *ret, bool quiet_ok);
+/*
+ * cli_load_conf - load and verify the config with the command line's values
+ * @ov (may be NULL); on error print every "FILE:LINE: ..." (or "ORIGIN: ...")
+ * line. Returns an exit code (EXIT_USAGE for a bad config).
+ */
+int cli_load_conf(const struct ctx *ctx, const struct conf_override *ov, size_t n_ov,
+		  struct conf *ret);
+
+/* What cli_prepare() sets up, beyond the config. */
+enum {
+	CLI_PATHS = 1 << 0,   /* paths_init() */
+	CLI_RUNTIME = 1 << 1, /* the running router's facts (implies CLI_PATHS) */
+	CLI_LOCK = 1 << 2,    /* the state lock, held until cli_env_done() */
+};
+
+/* The model a verb works on, built once and verified once. */
+struct cli_env {
+	struct conf conf;  /* verified: the file plus the command line's values */
+	struct runtime rt; /* what the running router learned (CLI_RUNTIME) */
+	struct conf model; /* conf with rt overlaid: what the verb acts on */
+	struct paths paths;
+	int lock; /* -1 without CLI_LOCK */
+};
+
+/*
+ * cli_prepare - the start of every verb: load and verify the config (with
+ * @ov), then what @flags ask for. Prints the error itself; returns an exit
+ * code. Release with cli_env_done().
+ */
+int cli_prepare(const struct ctx *ctx, const char *verb, unsigned flags,
+		const struct conf_override *ov, size_t n_ov, struct cli_env *ret);
+void cli_env_done(struct cli_env *env);
 
 int cmd_check(const struct ctx *ctx, int argc, char **argv);
 int cmd_up(const struct ctx *ctx, int argc, char **argv);

@@ -5,33 +5,9 @@
 
 #include "cli.h"
 #include "guest.h"
-#include "publish.h"
-#include "router.h"
 #include "state.h"
 #include "status.h"
 #include "util.h"
-
-/* Config, paths and the state lock: what every mutating verb starts with. */
-static int prepare(const struct ctx *ctx, const char *verb, struct conf *c, struct paths *p,
-		   int *lock)
-{
-	int r = cli_load_conf(ctx, c, false);
-
-	if (r != EXIT_OK)
-		return r;
-	if (paths_init(p, ctx->state_dir, ctx->lxcpath, c) < 0) {
-		cli_error("%s: state dir or lxcpath unusable", verb);
-		return EXIT_USAGE;
-	}
-	/* Mode and LAN prefix as the running router has them. */
-	runtime_load(p, c);
-	r = state_lock(ctx->state_dir, lock);
-	if (r < 0) {
-		cli_error("state directory %s: %s", ctx->state_dir, strerror(-r));
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
 
 static int finish(int r, const struct errmsg *e)
 {
@@ -50,9 +26,7 @@ static int guest_add_cmd(const struct ctx *ctx, int argc, char **argv)
 	};
 	struct guest_req req = {0};
 	struct errmsg e = {0};
-	struct paths p;
-	struct conf c;
-	_cleanup_close_ int lock = -1;
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
 	int o, r;
 
 	optind = 0;
@@ -86,18 +60,16 @@ static int guest_add_cmd(const struct ctx *ctx, int argc, char **argv)
 			  "digits)");
 		return EXIT_USAGE;
 	}
-	r = prepare(ctx, "guest add", &c, &p, &lock);
+	r = cli_prepare(ctx, "guest add", CLI_RUNTIME | CLI_LOCK, NULL, 0, &env);
 	if (r != EXIT_OK)
 		return r;
-	return finish(guest_add(&p, &c, &req, &e), &e);
+	return finish(guest_add(&env.paths, &env.model, &req, &e), &e);
 }
 
 static int guest_del_cmd(const struct ctx *ctx, int argc, char **argv)
 {
 	struct errmsg e = {0};
-	struct paths p;
-	struct conf c;
-	_cleanup_close_ int lock = -1;
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
 	int r;
 
 	if (argc != 2) {
@@ -108,25 +80,19 @@ static int guest_del_cmd(const struct ctx *ctx, int argc, char **argv)
 		cli_error("guest del: invalid name");
 		return EXIT_USAGE;
 	}
-	r = prepare(ctx, "guest del", &c, &p, &lock);
+	r = cli_prepare(ctx, "guest del", CLI_RUNTIME | CLI_LOCK, NULL, 0, &env);
 	if (r != EXIT_OK)
 		return r;
-	return finish(guest_del(&p, &c, argv[1], &e), &e);
+	return finish(guest_del(&env.paths, &env.model, argv[1], &e), &e);
 }
 
 static int guest_list_cmd(const struct ctx *ctx, int argc, char **argv)
 {
-	struct conf c;
-	int r;
-
 	if (argc != 1) {
 		cli_error("guest list: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	r = cli_load_conf(ctx, &c, false);
-	if (r != EXIT_OK)
-		return r;
-	return status_print(ctx, &c, false);
+	return status_print(ctx, "guest list", false);
 }
 
 int cmd_guest(const struct ctx *ctx, int argc, char **argv)
@@ -146,9 +112,7 @@ int cmd_port(const struct ctx *ctx, int argc, char **argv)
 	bool add = argc == 4 && streq(argv[1], "add"), del = argc == 4 && streq(argv[1], "del");
 	struct errmsg e = {0};
 	struct port_fwd pf;
-	struct paths p;
-	struct conf c;
-	_cleanup_close_ int lock = -1;
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
 	int r;
 
 	if (!add && !del) {
@@ -166,8 +130,9 @@ int cmd_port(const struct ctx *ctx, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	strscpy(pf.guest, sizeof(pf.guest), argv[2]);
-	r = prepare(ctx, add ? "port add" : "port del", &c, &p, &lock);
+	r = cli_prepare(ctx, add ? "port add" : "port del", CLI_RUNTIME | CLI_LOCK, NULL, 0, &env);
 	if (r != EXIT_OK)
 		return r;
-	return finish(add ? port_add(&p, &c, &pf, &e) : port_del(&p, &c, &pf, &e), &e);
+	return finish(add ? port_add(&env.paths, &env.model, &pf, &e)
+			  : port_del(&env.paths, &env.model, &pf, &e), &e);
 }

@@ -8,15 +8,6 @@
 #include "state.h"
 #include "util.h"
 
-static int lock_state(const struct ctx *ctx, int *ret_fd)
-{
-	int r = state_lock(ctx->state_dir, ret_fd);
-
-	if (r < 0)
-		cli_error("state directory %s: %s", ctx->state_dir, strerror(-r));
-	return r;
-}
-
 int cmd_up(const struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -24,18 +15,19 @@ int cmd_up(const struct ctx *ctx, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	const char *uplink = NULL;
-	struct paths p;
-	struct conf c;
+	/* `up server|desktop` and `--uplink` are values of config keys: they go
+	 * through the same parsers and the same verify as the file. */
+	struct conf_override ov[2];
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
 	struct errmsg e = {0};
-	_cleanup_close_ int lock = -1;
+	size_t n_ov = 0;
 	int o, r;
 
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "+u:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'u':
-			uplink = optarg;
+			ov[n_ov++] = (struct conf_override){"network.uplink", optarg, "--uplink"};
 			break;
 		case 'h':
 			printf("Usage: lxctogo-net up [server|desktop] [--uplink IFACE]\n");
@@ -44,74 +36,44 @@ int cmd_up(const struct ctx *ctx, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	r = cli_load_conf(ctx, &c, false);
-	if (r != EXIT_OK)
-		return r;
-	if (optind < argc) {
-		if (streq(argv[optind], "server")) {
-			c.mode = MODE_SERVER;
-		} else if (streq(argv[optind], "desktop")) {
-			c.mode = MODE_DESKTOP;
-		} else {
-			cli_error("up: unknown mode '%s' (server or desktop)", argv[optind]);
-			return EXIT_USAGE;
-		}
-		optind++;
-	}
+	if (optind < argc)
+		ov[n_ov++] = (struct conf_override){"network.mode", argv[optind++], "up"};
 	if (optind < argc) {
 		cli_error("up: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (uplink) {
-		if (!valid_ifname(uplink)) {
-			cli_error("up: --uplink: invalid interface name");
-			return EXIT_USAGE;
-		}
-		strscpy(c.uplink, sizeof(c.uplink), uplink);
-	}
-	if (paths_init(&p, ctx->state_dir, ctx->lxcpath, &c) < 0) {
-		cli_error("up: state dir or lxcpath too long");
-		return EXIT_USAGE;
-	}
-	if (lock_state(ctx, &lock) < 0)
-		return EXIT_FAIL;
-	r = router_up(&p, &c, &e);
+	r = cli_prepare(ctx, "up", CLI_PATHS | CLI_LOCK, ov, n_ov, &env);
+	if (r != EXIT_OK)
+		return r;
+	r = router_up(&env.paths, &env.conf, &e);
 	if (r < 0) {
 		cli_error("up: %s", e.msg);
 		return EXIT_FAIL;
 	}
-	log_info("router %s is up (%s mode, uplink %s)", c.router,
-		 c.mode == MODE_SERVER ? "server" : "desktop", c.uplink);
+	log_info("router %s is up (%s mode, uplink %s)", env.conf.router,
+		 env.conf.mode == MODE_SERVER ? "server" : "desktop", env.conf.uplink);
 	return EXIT_OK;
 }
 
 int cmd_down(const struct ctx *ctx, int argc, char **argv)
 {
-	struct paths p;
-	struct conf c;
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
 	struct errmsg e = {0};
-	_cleanup_close_ int lock = -1;
 	int r;
 
 	if (argc > 1) {
 		cli_error("down: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	r = cli_load_conf(ctx, &c, false);
+	r = cli_prepare(ctx, "down", CLI_PATHS | CLI_LOCK, NULL, 0, &env);
 	if (r != EXIT_OK)
 		return r;
-	if (paths_init(&p, ctx->state_dir, ctx->lxcpath, &c) < 0) {
-		cli_error("down: state dir or lxcpath too long");
-		return EXIT_USAGE;
-	}
-	if (lock_state(ctx, &lock) < 0)
-		return EXIT_FAIL;
-	r = router_down(&p, &c, &e);
+	r = router_down(&env.paths, &env.conf, &e);
 	if (r < 0) {
 		cli_error("down: %s", e.msg);
 		return EXIT_FAIL;
 	}
-	log_info("router %s is down", c.router);
+	log_info("router %s is down", env.conf.router);
 	return EXIT_OK;
 }
 
@@ -126,7 +88,7 @@ int cmd_ruleset(const struct ctx *ctx, int argc, char **argv)
 		cli_error("ruleset: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	r = cli_load_conf(ctx, &c, false);
+	r = cli_load_conf(ctx, NULL, 0, &c);
 	if (r != EXIT_OK)
 		return r;
 	r = registry_load(ctx->state_dir, &reg);

@@ -85,21 +85,8 @@ struct quoted {
 static struct quoted quote(const char *v)
 {
 	struct quoted q;
-	size_t o = 0;
 
-	for (; *v; v++) {
-		unsigned char ch = (unsigned char)*v;
-
-		if (o + 5 >= sizeof(q.s) - 4) {
-			memcpy(q.s + o, "...", 4);
-			return q;
-		}
-		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
-			o += (size_t)snprintf(q.s + o, sizeof(q.s) - o, "\\x%02x", ch);
-		else
-			q.s[o++] = (char)ch;
-	}
-	q.s[o] = '\0';
+	str_escape(v, q.s, sizeof(q.s), true);
 	return q;
 }
 
@@ -147,12 +134,14 @@ static void format_mode(const struct conf *c, char *buf)
 
 static int parse_attach(struct conf *c, const char *v, char *why)
 {
-	if (streq(v, "macvlan"))
+	if (streq(v, "auto"))
+		c->attach = ATTACH_AUTO;
+	else if (streq(v, "macvlan"))
 		c->attach = ATTACH_MACVLAN;
 	else if (streq(v, "routed"))
 		c->attach = ATTACH_ROUTED;
 	else
-		return bad_value(why, v, "macvlan or routed");
+		return bad_value(why, v, "auto, macvlan or routed");
 	return 0;
 }
 
@@ -175,6 +164,9 @@ static void format_bridge_nf(const struct conf *c, char *buf)
 static void format_attach(const struct conf *c, char *buf)
 {
 	switch (c->attach) {
+	case ATTACH_AUTO:
+		strcpy(buf, "auto");
+		return;
 	case ATTACH_MACVLAN:
 		strcpy(buf, "macvlan");
 		return;
@@ -686,7 +678,7 @@ static void format_inbound(const struct conf *c, char *buf)
 static const struct key_def keys[N_KEYS] = {
 	KEY(K_MODE, SEC_NETWORK, mode, "desktop"),
 	KEY(K_UPLINK, SEC_NETWORK, uplink, "eth0"),
-	KEY(K_ATTACH, SEC_NETWORK, attach, "macvlan"),
+	KEY(K_ATTACH, SEC_NETWORK, attach, "auto"),
 	KEY(K_GUEST_BRIDGE, SEC_NETWORK, guest_bridge, "lxtg1"),
 	KEY(K_HOST_BRIDGE, SEC_NETWORK, host_bridge, "lxtg0"),
 	KEY(K_MTU, SEC_NETWORK, mtu, "auto"),
@@ -719,8 +711,13 @@ void conf_defaults(struct conf *c)
 
 /* ---- the parser ---- */
 
+/* Overrides from the command line get line numbers past any file's, so that
+ * messages sort after the file's and cross-key blame goes to them. */
+#define OVERRIDE_LINE 0x40000000u
+
 struct parser {
 	const char *name;
+	const struct conf_override *ov;
 	struct conf_errors *errs;
 	unsigned err_line[CONF_MAX_ERRORS]; /* for sorting the messages by line */
 	unsigned line[N_KEYS];		    /* where each key was set; 0 = default */
@@ -742,7 +739,9 @@ static void perr(struct parser *p, unsigned line, const char *fmt, ...)
 		return;
 	}
 	m = e->msg[e->n];
-	if (line)
+	if (line >= OVERRIDE_LINE)
+		o = snprintf(m, sizeof(e->msg[0]), "%s: ", p->ov[line - OVERRIDE_LINE].origin);
+	else if (line)
 		o = snprintf(m, sizeof(e->msg[0]), "%s:%u: ", p->name, line);
 	else
 		o = snprintf(m, sizeof(e->msg[0]), "%s: ", p->name);
@@ -914,6 +913,36 @@ static void parse_text(struct parser *p, const char *text, size_t len)
 	}
 }
 
+/* Command-line values: the same key table and parsers as the file, applied after it. */
+static void parse_overrides(struct parser *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_override *o = &p->ov[i];
+		unsigned line = OVERRIDE_LINE + (unsigned)i;
+		char why[WHY_MAX];
+		const char *dot = strchr(o->key, '.');
+		int k = -1;
+
+		for (int s = 0; dot && s < N_SECTIONS && k < 0; s++)
+			if (strlen(section_names[s]) == (size_t)(dot - o->key) &&
+			    !strncmp(section_names[s], o->key, (size_t)(dot - o->key)))
+				k = find_key((enum section)s, dot + 1);
+		if (k < 0) {
+			perr(p, line, "unknown key '%s'", quote(o->key).s);
+			continue;
+		}
+		p->line[k] = line;
+		p->bad[k] = false;
+		if (!*o->value) {
+			perr(p, line, "%s: missing value", keys[k].name);
+			p->bad[k] = true;
+		} else if (keys[k].parse(&p->c, o->value, why) < 0) {
+			perr(p, line, "%s: %s", keys[k].name, why);
+			p->bad[k] = true;
+		}
+	}
+}
+
 /* ---- verify: relations between keys ---- */
 
 static bool usable(const struct parser *p, enum key a, enum key b)
@@ -1034,6 +1063,12 @@ static void sort_errors(struct parser *p)
 int conf_parse_buffer(const char *name, const char *text, size_t len, struct conf *ret,
 		      struct conf_errors *errs)
 {
+	return conf_parse_with(name, text, len, NULL, 0, ret, errs);
+}
+
+int conf_parse_with(const char *name, const char *text, size_t len, const struct conf_override *ov,
+		    size_t n_ov, struct conf *ret, struct conf_errors *errs)
+{
 	struct parser parser, *p = &parser;
 
 	memset(p, 0, sizeof(*p));
@@ -1041,6 +1076,7 @@ int conf_parse_buffer(const char *name, const char *text, size_t len, struct con
 	errs->dropped = 0;
 	p->name = name ? name : "(config)";
 	p->errs = errs;
+	p->ov = ov;
 	conf_defaults(&p->c);
 
 	if (len > CONF_MAX_SIZE) {
@@ -1048,6 +1084,7 @@ int conf_parse_buffer(const char *name, const char *text, size_t len, struct con
 		return -EINVAL;
 	}
 	parse_text(p, text, len);
+	parse_overrides(p, n_ov);
 	verify_names(p);
 	verify_ipv4(p);
 	verify_ipv6(p);
@@ -1069,6 +1106,12 @@ static int load_error(struct conf_errors *errs, const char *path, int r, const c
 
 int conf_load(const char *path, bool must_exist, struct conf *ret, struct conf_errors *errs)
 {
+	return conf_load_with(path, must_exist, NULL, 0, ret, errs);
+}
+
+int conf_load_with(const char *path, bool must_exist, const struct conf_override *ov, size_t n_ov,
+		   struct conf *ret, struct conf_errors *errs)
+{
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t len = 0;
@@ -1077,10 +1120,8 @@ int conf_load(const char *path, bool must_exist, struct conf *ret, struct conf_e
 	errs->dropped = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		if (errno == ENOENT && !must_exist) {
-			conf_defaults(ret);
-			return 0;
-		}
+		if (errno == ENOENT && !must_exist)
+			return conf_parse_with(path, "", 0, ov, n_ov, ret, errs);
 		return load_error(errs, path, -errno, NULL);
 	}
 	/* One byte past the limit tells "exactly 64 KiB" from "more". */
@@ -1101,7 +1142,7 @@ int conf_load(const char *path, bool must_exist, struct conf *ret, struct conf_e
 	_Static_assert(CONF_MAX_SIZE == 65536, "keep the message below in step");
 	if (len > CONF_MAX_SIZE)
 		return load_error(errs, path, -EFBIG, "file too large (more than 65536 bytes)");
-	return conf_parse_buffer(path, buf, len, ret, errs);
+	return conf_parse_with(path, buf, len, ov, n_ov, ret, errs);
 }
 
 void conf_print(FILE *f, const struct conf *c)

@@ -20,7 +20,12 @@
 #define CONF_MAX_LINE 1024        /* characters in one line, without the newline */
 
 enum net_mode { MODE_DESKTOP, MODE_SERVER };
-enum attach_mode { ATTACH_MACVLAN, ATTACH_ROUTED };
+/*
+ * ATTACH_AUTO is a config value only: `up` decides macvlan or routed from what
+ * the uplink can carry (uplink.h) and records it; the model that commands act
+ * on (runtime_overlay) always holds ATTACH_MACVLAN or ATTACH_ROUTED.
+ */
+enum attach_mode { ATTACH_MACVLAN, ATTACH_ROUTED, ATTACH_AUTO };
 enum inbound_policy { INBOUND_PORTS, INBOUND_OPEN };
 
 struct dns_server {
@@ -90,11 +95,30 @@ int conf_parse_buffer(const char *name, const char *text, size_t len, struct con
 		      struct conf_errors *errs);
 
 /*
+ * A value given on the command line for a config key: "SECTION.KEY" (e.g.
+ * "network.uplink"), the value, and where it came from for messages
+ * ("--uplink"). It goes through the key table's parser and the same verify
+ * as the file; a conflict it causes is blamed on it.
+ */
+struct conf_override {
+	const char *key;
+	const char *value;
+	const char *origin;
+};
+
+/* conf_parse_buffer() with @ov applied after the text (errors "ORIGIN: message"). */
+int conf_parse_with(const char *name, const char *text, size_t len, const struct conf_override *ov,
+		    size_t n_ov, struct conf *ret, struct conf_errors *errs);
+
+/*
  * conf_load - read a file and parse it.
  * @must_exist: false for the default path, where a missing file means defaults.
  * Returns 0, -EINVAL (see errs), or -errno from reading (errs gets "FILE: why").
  */
 int conf_load(const char *path, bool must_exist, struct conf *ret, struct conf_errors *errs);
+/* conf_load() with command-line overrides (conf_parse_with()). */
+int conf_load_with(const char *path, bool must_exist, const struct conf_override *ov, size_t n_ov,
+		   struct conf *ret, struct conf_errors *errs);
 
 /* Print the model as canonical INI (every key, sorted by section as documented). */
 void conf_print(FILE *f, const struct conf *c);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <fcntl.h>
+#include <stdint.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
 #include "fsutil.h"
-#include "state.h"
 #include "util.h"
 
 int vpathf(char *buf, size_t size, const char *fmt, va_list ap)
@@ -25,6 +25,181 @@ int pathf(char *buf, size_t size, const char *fmt, ...)
 	r = vpathf(buf, size, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	char *tmp = NULL, *dir = NULL;
+	bool created = false;
+	int fd = -1, dfd = -1, err;
+
+	/* The temp file must live in the target's directory, or rename() is not atomic. */
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, slash - path);
+	tmp = malloc(strlen(path) + sizeof(".tmp.XXXXXX"));
+	if (!dir || !tmp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	strcpy(stpcpy(tmp, path), ".tmp.XXXXXX");
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	created = true;
+
+	err = write_all(fd, data, len);
+	if (err < 0)
+		goto out;
+	/* fchmod, not the creation mode: mkstemp forces 0600 and umask must not matter. */
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		err = -errno;
+		goto out;
+	}
+	created = false;
+
+	/*
+	 * Without this the rename itself may not survive a power cut. A failure
+	 * here leaves the new file in place but still has to be reported.
+	 */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (created)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	return err;
+}
+
+int read_fd(int fd, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 4096;
+	struct stat st;
+
+	/* st_size is only a hint: /proc files report 0 and files may grow under us.
+	 * +2: room for the NUL and for the read() that sees EOF, so a file that did
+	 * not change size is read without a realloc. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < SIZE_MAX - 2)
+		cap = (size_t)st.st_size + 2;
+
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 2) {
+			char *nbuf;
+
+			if (cap > SIZE_MAX / 2)
+				return -EFBIG;
+			nbuf = realloc(buf, cap * 2);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+
+	*ret = buf;
+	buf = NULL;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, ret, ret_len);
+}
+
+int read_regular_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return read_fd(fd, ret, ret_len);
+}
+
+int libexec_path(const char *name, int amode, char *buf, size_t size)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash)
+			*slash = '\0';
+		if (pathf(buf, size, "%s/%s", self, name) == 0 && access(buf, amode) == 0)
+			return 0;
+		if (pathf(buf, size, "%s/../libexec/lxctogo-net/%s", self, name) == 0 &&
+		    access(buf, amode) == 0)
+			return 0;
+	}
+	return pathf(buf, size, "%s/%s", PKGLIBEXECDIR, name);
 }
 
 char *read_textf(bool untrusted, const char *fmt, ...)
@@ -47,20 +222,33 @@ char *read_textf(bool untrusted, const char *fmt, ...)
 int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
+	struct stat st;
 
+	if (!*path)
+		return -EINVAL;
 	if (strscpy(buf, sizeof(buf), path) < 0)
 		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
+	for (char *s = buf + 1;; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
 			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
+		*s = '\0';
+		/* An existing parent on a read-only or foreign mount may fail with
+		 * EROFS or EACCES rather than EEXIST: what counts is that it is a
+		 * directory. */
+		if (mkdir(buf, mode) < 0) {
+			int e = errno;
+
+			if (stat(buf, &st) < 0)
+				return -e;
+			if (!S_ISDIR(st.st_mode))
+				return -ENOTDIR;
+		}
+		*s = c;
+		if (!c)
+			return 0;
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 int write_if_changed(const char *path, const char *data, mode_t mode)
@@ -97,9 +285,10 @@ int write_file_replace(const char *path, const void *data, size_t len, mode_t mo
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, data, len) != (ssize_t)len || fchmod(fd, mode) < 0)
-		r = errno ? -errno : -EIO;
-	else if (rename(tmp, path) < 0)
+	r = write_all(fd, data, len);
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0)
 		unlink(tmp);
@@ -110,16 +299,16 @@ int write_new_or_changed(const char *path, const char *data, mode_t mode)
 {
 	_cleanup_close_ int fd = -1;
 	size_t len = strlen(data);
-	ssize_t n;
 	int r;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return errno == EEXIST ? write_if_changed(path, data, mode) : -errno;
-	n = write(fd, data, len);
-	if (n == (ssize_t)len && fchmod(fd, mode) == 0)
+	r = write_all(fd, data, len);
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0)
 		return 1;
-	r = n < 0 || n == (ssize_t)len ? -errno : -EIO; /* a short write sets no errno */
 	close(fd);
 	fd = -1;
 	unlink(path);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* File-system helpers for the generated trees (router rootfs, dnsmasq dirs). */
+/*
+ * File I/O, the one owner of it: whole-file reads, atomic and in-place writes
+ * (every write loops until all bytes are written), mkdir -p, rm -rf, paths.
+ */
 #pragma once
 
 #include <stdarg.h>
@@ -7,8 +10,31 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* mkdir -p with @mode for the directories it creates. 0 or -errno. */
+/*
+ * mkdir_p - mkdir -p with @mode for the directories it creates; existing
+ * ones are left as they are (an existing parent that a read-only or foreign
+ * mount makes fail with EROFS/EACCES is fine). -ENOTDIR if a component is not
+ * a directory; 0 or -errno.
+ */
 int mkdir_p(const char *path, mode_t mode);
+/* write(2) until all of @data is written (EINTR retried). 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
+/*
+ * write_file_atomic - replace @path with @data: temp file in the same dir,
+ * fsync, rename, fsync the directory. Readers see the old or the new file.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Read a whole file, NUL-terminated. -errno. */
+int read_fd(int fd, char **ret, size_t *ret_len);
+/* read_fd() of the file at @path. */
+int read_file(const char *path, char **ret, size_t *ret_len);
+/*
+ * read_regular_file - read_file() for a path that someone else may control
+ * (the router's writable dirs): a symlink as the last component is refused
+ * (-ELOOP), and so is anything but a regular file (-EINVAL; a FIFO does not
+ * block the caller).
+ */
+int read_regular_file(const char *path, char **ret, size_t *ret_len);
 /*
  * write_if_changed - atomically replace @path (write_file_replace) only when
  * its content or mode differs, so a second `up` touches nothing. Returns 1 if written, 0 if it was
@@ -36,6 +62,14 @@ int write_new_or_changed(const char *path, const char *data, mode_t mode);
  * directory the router can write, so read_regular_file() (no symlink, no FIFO).
  */
 char *read_textf(bool untrusted, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * libexec_path - where the companion program or plugin @name is: next to this
+ * binary (build tree), in ../libexec/lxctogo-net (an unpacked package), else
+ * PKGLIBEXECDIR. The first two count only if access(@amode) allows it.
+ * 0 or -ENAMETOOLONG.
+ */
+int libexec_path(const char *name, int amode, char *buf, size_t size);
+
 /* Remove a tree we created; never crosses into another file system. */
 int rm_rf(const char *path);
 /* Symlink @path -> @target unless it already points there. */

@@ -21,6 +21,8 @@
 #include "probe.h"
 #include "publish.h"
 #include "render.h"
+#include "rootfs.h"
+#include "runtime.h"
 #include "sysctl.h"
 #include "util.h"
 
@@ -62,15 +64,16 @@ static void encode(const struct field *f, struct nftx_key *k)
 static int table_elems(uint16_t family, const char *fname, const char *where,
 		       const struct nftx_elem *el, size_t n, struct errmsg *e)
 {
-	int r = nftx_elems(family, "lxctogo", el, n);
+	char why[256];
+	int r = nftx_elems(family, "lxctogo", el, n, why, sizeof(why));
 
 	if (r == -ENOENT && nftx_table_exists(family, "lxctogo") == 0)
 		return 0;
 	if (r == -ENOENT)
-		return fail(e, r, "%s table %s lxctogo lacks a set or map (`lxctogo-net up` "
-				  "repairs it)", where, fname);
+		return fail(e, r, "%s table %s lxctogo lacks a set or map: %s (`lxctogo-net up` "
+				  "repairs it)", where, fname, why);
 	if (r < 0)
-		return fail(e, r, "%s table %s lxctogo: %s", where, fname, strerror(-r));
+		return fail(e, r, "%s table %s lxctogo: %s", where, fname, why);
 	return 0;
 }
 
@@ -104,7 +107,7 @@ static int apply_elems(const struct paths *p, const struct conf *c, const struct
 		r = table_elems(NFPROTO_INET, "inet", "host", el[ELEM_HOST], cnt[ELEM_HOST], e);
 	if (r < 0)
 		return r;
-	pid = router_pid(p, c);
+	pid = runtime_router_pid(p, c);
 	if (!pid || !cnt[ELEM_ROUTER])
 		return 0;
 	r = netns_enter_pid(pid, &saved);
@@ -123,7 +126,7 @@ static int dns_files(const struct paths *p, const struct conf *c, const struct g
 
 	if (stat(p->rootfs, &st) < 0)
 		return 0; /* router down: `up` writes them */
-	return router_guest_dns(p, c, g, del, e);
+	return rootfs_guest_dns(p, c, g, del, e);
 }
 
 /*
@@ -246,8 +249,10 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 		r = nlk_link_set_master(nl, port, c->guest_bridge);
 		if (r == 0)
 			r = nlk_link_up(nl, port, 0);
+		if (r < 0)
+			fail(e, r, "%s: %s", port, nlk_strerror(nl, r));
 		nlk_close(nl);
-		return r < 0 ? fail(e, r, "%s: %s", port, nlk_strerror(r)) : 0;
+		return r;
 	}
 	nlk_link_mtu(nl, c->guest_bridge, &mtu);
 	snprintf(peer, sizeof(peer), "lxgp%u", (unsigned)getpid());
@@ -261,7 +266,7 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 	if (r == 0)
 		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", port);
 	if (r < 0) {
-		fail(e, r, "creating %s: %s", port, nlk_strerror(r));
+		fail(e, r, "creating %s: %s", port, nlk_strerror(nl, r));
 		nlk_link_del(nl, port);
 		nlk_close(nl);
 		return r;
@@ -281,9 +286,11 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 		r = nlk_link_up(nl, "eth0", 0);
 	if (r == 0 && publish_v4(c, g))
 		r = static_v4(nl, c, g);
+	if (r < 0)
+		fail(e, r, "configuring eth0 in %s: %s", g->name, nlk_strerror(nl, r));
 	nlk_close(nl);
 	netns_leave(saved);
-	return r < 0 ? fail(e, r, "configuring eth0 in %s: %s", g->name, nlk_strerror(r)) : 0;
+	return r;
 }
 
 static void unplug(const struct guest *g)
@@ -305,21 +312,49 @@ static char *load_leases(const struct paths *p)
 	return read_textf(true, "%s/lxtg/state/dnsmasq.leases", p->rootfs);
 }
 
+/* An IPv4 lease in dnsmasq's lease file: "EXPIRY MAC IPV4 NAME CLIENT-ID". */
+struct lease {
+	bool has_mac; /* false: not an Ethernet MAC, so never ours */
+	uint8_t mac[6];
+	struct in_addr ip4;
+};
+
+/* The next IPv4 lease at or after *@pos (advanced past it); false at the end. */
+static bool lease_next(const char **pos, struct lease *ret)
+{
+	for (const char *l = *pos, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		char line[256], lmac[32], lip[64];
+		size_t n;
+
+		nl = strchr(l, '\n');
+		n = nl ? (size_t)(nl - l) : strlen(l);
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1; /* the fields we read come first */
+		memcpy(line, l, n);
+		line[n] = '\0';
+		if (sscanf(line, "%*s %31s %63s", lmac, lip) != 2 ||
+		    inet_pton(AF_INET, lip, &ret->ip4) != 1)
+			continue;
+		ret->has_mac = mac_parse(lmac, ret->mac) == 0;
+		*pos = nl ? nl + 1 : l + n;
+		return true;
+	}
+	return false;
+}
+
+static bool lease_of_other(const struct lease *l, const uint8_t mac[6])
+{
+	return !l->has_mac || memcmp(l->mac, mac, 6) != 0;
+}
+
 /* Addresses currently leased by dnsmasq to another MAC are not free either. */
 static bool leased_to_other(const char *text, struct in_addr a, const uint8_t mac[6])
 {
-	char want[INET_ADDRSTRLEN], m[MAC_STRLEN];
+	struct lease l;
 
-	inet_ntop(AF_INET, &a, want, sizeof(want));
-	mac_format(mac, m);
-	for (const char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
-		char lmac[32], lip[64];
-
-		nl = strchr(l, '\n');
-		if (sscanf(l, "%*s %31s %63s", lmac, lip) == 2 && streq(lip, want) &&
-		    strcasecmp(lmac, m) != 0)
+	for (const char *pos = text; lease_next(&pos, &l);)
+		if (l.ip4.s_addr == a.s_addr && lease_of_other(&l, mac))
 			return true;
-	}
 	return false;
 }
 
@@ -347,7 +382,7 @@ static bool mac_taken(const struct registry *reg, const uint8_t mac[6], const ch
 /* Ask the LAN whether an address is taken, from the router's uplink. */
 static int lan_probe(const struct paths *p, const struct conf *c, int family, const void *addr)
 {
-	pid_t pid = router_pid(p, c);
+	pid_t pid = runtime_router_pid(p, c);
 	int r, saved;
 
 	if (!pid)
@@ -364,7 +399,6 @@ static int lan_probe(const struct paths *p, const struct conf *c, int family, co
 	return r;
 }
 
-/* Decide MAC and addresses of a new guest (or check a converging re-add). */
 /* Addresses (host order, sorted) a new guest cannot get: the next-free scans
  * look each candidate up in O(log n) instead of walking every guest and every
  * lease for it, which made `guest add` quadratic in the number of guests. */
@@ -384,7 +418,7 @@ static int cmp_u32(const void *x, const void *y)
 static int taken_build(const struct registry *reg, const char *except, struct in_addr router,
 		       const char *leases, const uint8_t mac[6], struct taken *t)
 {
-	char m[MAC_STRLEN];
+	struct lease lease;
 	size_t cap = reg->n_guests + 1;
 
 	for (const char *l = leases; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
@@ -397,16 +431,9 @@ static int taken_build(const struct registry *reg, const char *except, struct in
 	for (size_t i = 0; i < reg->n_guests; i++)
 		if (!streq(reg->guests[i].name, except))
 			t->a[t->n++] = ip4_h(reg->guests[i].ip4);
-	mac_format(mac, m);
-	for (const char *l = leases, *nl; l && *l && t->n < cap; l = nl ? nl + 1 : NULL) {
-		char lmac[32], lip[64];
-		struct in_addr a;
-
-		nl = strchr(l, '\n');
-		if (sscanf(l, "%*s %31s %63s", lmac, lip) == 2 && strcasecmp(lmac, m) != 0 &&
-		    inet_pton(AF_INET, lip, &a) == 1)
-			t->a[t->n++] = ip4_h(a);
-	}
+	for (const char *pos = leases; t->n < cap && lease_next(&pos, &lease);)
+		if (lease_of_other(&lease, mac))
+			t->a[t->n++] = ip4_h(lease.ip4);
 	qsort(t->a, t->n, sizeof(*t->a), cmp_u32);
 	return 0;
 }
@@ -416,6 +443,7 @@ static bool taken_has(const struct taken *t, uint32_t x)
 	return bsearch(&x, t->a, t->n, sizeof(*t->a), cmp_u32) != NULL;
 }
 
+/* Decide MAC and addresses of a new guest (or check a converging re-add). */
 static int plan_guest(const struct paths *p, const struct conf *c, const struct registry *reg,
 		      const struct guest_req *req, struct guest *g, struct errmsg *e)
 {
@@ -424,7 +452,7 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 	char a[INET6_ADDRSTRLEN];
 	uint8_t rmacs[3][6];
 
-	router_macs(p, c, rmacs);
+	paths_router_macs(p, c, rmacs);
 	memset(g, 0, sizeof(*g));
 	strscpy(g->name, sizeof(g->name), req->name);
 	if (req->has_mac) {
@@ -580,14 +608,12 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 	/* Desktop mode publishes nothing on the LAN, and `up` removed what server
 	 * mode had published: nothing to converge, no netlink to load. */
 	if (r == 0 && (c->mode == MODE_SERVER || c->attach == ATTACH_ROUTED)) {
-		r = publish_guest(p, c, &g, false);
-		if (r < 0)
-			fail(e, r, "guest add: publishing %s on the LAN: %s", g.name, strerror(-r));
+		r = publish_guest(p, c, &g, false, "guest add", e);
 	}
 	if (r < 0 && !old) {
 		struct errmsg ignore;
 
-		publish_guest(p, c, &g, true);
+		publish_guest(p, c, &g, true, "guest add", &ignore);
 		unplug(&g);
 		restore_orig_net(p, g.name, &ignore);
 		dns_files(p, c, &g, true, &ignore);
@@ -618,11 +644,9 @@ int guest_del(const struct paths *p, const struct conf *c, const char *name, str
 		goto out;
 	}
 	g = *found;
-	r = publish_guest(p, c, &g, true);
-	if (r < 0) {
-		fail(e, r, "guest del: withdrawing %s from the LAN: %s", name, strerror(-r));
+	r = publish_guest(p, c, &g, true, "guest del", e);
+	if (r < 0)
 		goto out;
-	}
 	unplug(&g);
 	for (size_t i = 0; i < reg.n_ports; i++) {
 		if (!streq(reg.ports[i].guest, name))

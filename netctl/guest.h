@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "errmsg.h"
-#include "router.h"
+#include "paths.h"
 #include "spec.h"
 #include "state.h"
 

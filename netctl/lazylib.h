@@ -5,9 +5,10 @@
  * liblxc and libnftables bring nine shared objects between them (seccomp,
  * selinux, apparmor, cap, jansson, gmp, xtables...). Mapping and relocating
  * them is most of the start-up time of a process, and `guest add`, `port add`
- * and `status` are started once per call. So the binary links the small
- * libraries (libnl, libnftnl, libmnl, libndp) and opens these two by soname
- * (recorded by configure) when a command first calls into them.
+ * and `status` are started once per call. So the binary links only libnftnl
+ * and libmnl, and opens these two by soname (recorded by configure) when a
+ * command first calls into them; libnl and libndp live in lxtg-netlink.so,
+ * which netlink-lazy.c opens the same way.
  */
 #pragma once
 

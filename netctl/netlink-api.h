@@ -40,6 +40,8 @@
 	  (n, name, peer, mtu))                                                                    \
 	X(nlk_macvlan_add, (struct nlk * n, const char *name, const char *lower),                  \
 	  (n, name, lower))                                                                        \
+	X(nlk_macvlan_add_in, (struct nlk * n, const char *name, const char *lower, int netns_fd),  \
+	  (n, name, lower, netns_fd))                                                              \
 	X(nlk_link_set_master, (struct nlk * n, const char *name, const char *master),             \
 	  (n, name, master))                                                                       \
 	X(nlk_link_set_mac, (struct nlk * n, const char *name, const uint8_t mac[6]),              \
@@ -47,6 +49,12 @@
 	X(nlk_addr_first_global,                                                                   \
 	  (struct nlk * n, int ifindex, int family, void *ret_addr, uint8_t *ret_plen),            \
 	  (n, ifindex, family, ret_addr, ret_plen))                                                \
+	X(nlk_default_gw, (struct nlk * n, int family, int ifindex, void *ret_gw),                 \
+	  (n, family, ifindex, ret_gw))                                                            \
+	X(nlk_addr_list,                                                                           \
+	  (struct nlk * n, int ifindex, int family, struct nlk_addr *out, size_t max),             \
+	  (n, ifindex, family, out, max))                                                          \
+	X(nlk_tx_csum_off, (struct nlk * n, const char *ifname), (n, ifname))                     \
 	X(probe_arp, (const char *ifname, struct in_addr addr, int timeout_ms),                    \
 	  (ifname, addr, timeout_ms))                                                              \
 	X(probe_ndp, (const char *ifname, const struct in6_addr *addr, int timeout_ms),            \

@@ -26,7 +26,7 @@ static struct {
 	NLK_API_INT(X)
 #undef X
 	void (*nlk_close)(struct nlk *n);
-	const char *(*nlk_strerror)(int r);
+	const char *(*nlk_strerror)(const struct nlk *n, int r);
 } api;
 
 static const char *const api_names[] = {
@@ -40,31 +40,11 @@ static const char *const api_names[] = {
 static char plugin_path[PATH_MAX];
 static struct lazylib plugin = {plugin_path, api_names, ARRAY_SIZE(api_names), NULL, 0};
 
-static void find_plugin(void)
-{
-	char self[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	self[n > 0 ? n : 0] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	if (n > 0 && pathf(plugin_path, sizeof(plugin_path), "%s/%s", self, PLUGIN_NAME) == 0 &&
-	    access(plugin_path, R_OK) == 0)
-		return;
-	if (n > 0 &&
-	    pathf(plugin_path, sizeof(plugin_path), "%s/../libexec/lxctogo-net/%s", self,
-		  PLUGIN_NAME) == 0 &&
-	    access(plugin_path, R_OK) == 0)
-		return;
-	pathf(plugin_path, sizeof(plugin_path), "%s/%s", PKGLIBEXECDIR, PLUGIN_NAME);
-}
-
 static int load(void)
 {
 	_Static_assert(sizeof(api) == sizeof(void *) * ARRAY_SIZE(api_names), "one slot per name");
 	if (!plugin.handle && !plugin.err)
-		find_plugin();
+		libexec_path(PLUGIN_NAME, R_OK, plugin_path, sizeof(plugin_path));
 	return lazylib_load(&plugin, (void **)&api);
 }
 
@@ -85,7 +65,8 @@ void nlk_close(struct nlk *n)
 		api.nlk_close(n);
 }
 
-const char *nlk_strerror(int r)
+const char *nlk_strerror(const struct nlk *n, int r)
 {
-	return load() == 0 ? api.nlk_strerror(r) : strerror(r < 0 ? -r : r);
+	/* Only a struct nlk from nlk_open() has an extack: the plugin is loaded then. */
+	return n && load() == 0 ? api.nlk_strerror(n, r) : strerror(r < 0 ? -r : r);
 }

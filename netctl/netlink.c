@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -25,7 +29,11 @@
 
 struct nlk {
 	struct nl_sock *sk;
+	/* The kernel's extended-ack text of the last request that failed on this
+	 * socket, and the -errno it came with: nlk_strerror() shows it only for
+	 * that very error. Cleared by every request. */
 	char extack[256];
+	int extack_err;
 };
 
 /* libnl speaks NLE_*; the rest of the program speaks -errno. */
@@ -59,13 +67,11 @@ static int nle_to_errno(int nle)
 	}
 }
 
-static __thread char extack_copy[256];
-
-const char *nlk_strerror(int r)
+const char *nlk_strerror(const struct nlk *n, int r)
 {
-	if (extack_copy[0])
-		return extack_copy;
-	return strerror(-r);
+	if (n && n->extack[0] && n->extack_err == r && r < 0)
+		return n->extack;
+	return strerror(r < 0 ? -r : r);
 }
 
 int nlk_open(struct nlk **ret)
@@ -147,7 +153,7 @@ static int talk(struct nlk *n, struct nl_msg *msg)
 	int r;
 
 	n->extack[0] = '\0';
-	extack_copy[0] = '\0';
+	n->extack_err = 0;
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
 	r = nl_send_auto(n->sk, msg);
 	if (r < 0)
@@ -165,8 +171,10 @@ static int talk(struct nlk *n, struct nl_msg *msg)
 		}
 	}
 	nl_cb_put(cb);
-	if (t.err < 0 && n->extack[0])
-		snprintf(extack_copy, sizeof(extack_copy), "%s", n->extack);
+	if (t.err < 0)
+		n->extack_err = t.err;
+	else
+		n->extack[0] = '\0';
 	return t.err;
 }
 
@@ -476,6 +484,7 @@ int nlk_route_del(struct nlk *n, int family, const void *dst, uint8_t plen, int 
 }
 
 struct route_walk {
+	void (*fn)(struct rtnl_route *rt, struct route_walk *w);
 	int family;
 	const uint8_t *dst;
 	uint8_t plen;
@@ -484,6 +493,8 @@ struct route_walk {
 	int found;
 	char *desc;
 	size_t size;
+	int ifindex;     /* default-route search: the link (0: any) */
+	uint8_t gw[16];  /* ... and its gateway */
 };
 
 static bool prefix_overlap(int family, const uint8_t *a, uint8_t alen, const uint8_t *b,
@@ -556,7 +567,9 @@ static int walk_msg(struct nl_msg *msg, void *arg)
 	struct rtnl_route *rt = NULL;
 
 	if (rtnl_route_parse(nlmsg_hdr(msg), &rt) == 0) {
-		walk_route(rt, arg);
+		struct route_walk *w = arg;
+
+		w->fn(rt, w);
 		rtnl_route_put(rt);
 	}
 	return NL_OK;
@@ -590,10 +603,46 @@ static int route_walk(struct nlk *n, struct route_walk *w)
 int nlk_route_overlap(struct nlk *n, int family, const void *dst, uint8_t plen,
 		      const char *const *ignore, char *desc, size_t size)
 {
-	struct route_walk w = {.family = family, .dst = dst, .plen = plen, .ignore = ignore,
-			       .n = n, .desc = desc, .size = size};
+	struct route_walk w = {.fn = walk_route, .family = family, .dst = dst, .plen = plen,
+			       .ignore = ignore, .n = n, .desc = desc, .size = size};
 
 	return route_walk(n, &w);
+}
+
+/* A default route of the main table with a gateway on @w->ifindex (any link if 0). */
+static void walk_default(struct rtnl_route *rt, struct route_walk *w)
+{
+	struct nl_addr *d = rtnl_route_get_dst(rt);
+	int nnh = rtnl_route_get_nnexthops(rt);
+
+	if (w->found || rtnl_route_get_family(rt) != w->family ||
+	    rtnl_route_get_type(rt) != RTN_UNICAST || rtnl_route_get_table(rt) != RT_TABLE_MAIN ||
+	    (d && nl_addr_get_prefixlen(d) != 0))
+		return;
+	for (int i = 0; i < nnh; i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
+		struct nl_addr *gw = nh ? rtnl_route_nh_get_gateway(nh) : NULL;
+
+		if (!gw || (w->ifindex && rtnl_route_nh_get_ifindex(nh) != w->ifindex) ||
+		    nl_addr_get_len(gw) != (w->family == AF_INET ? 4u : 16u))
+			continue;
+		memcpy(w->gw, nl_addr_get_binary_addr(gw), nl_addr_get_len(gw));
+		w->found = 1;
+		return;
+	}
+}
+
+int nlk_default_gw(struct nlk *n, int family, int ifindex, void *ret_gw)
+{
+	struct route_walk w = {.fn = walk_default, .family = family, .ifindex = ifindex, .n = n};
+	int r = route_walk(n, &w);
+
+	if (r < 0)
+		return r;
+	if (!w.found)
+		return -ENOENT;
+	memcpy(ret_gw, w.gw, family == AF_INET ? 4 : 16);
+	return 0;
 }
 
 static struct rtnl_neigh *mk_proxy(int ifindex, int family, const void *addr)
@@ -721,6 +770,11 @@ int nlk_veth_add(struct nlk *n, const char *name, const char *peer, uint32_t mtu
 
 int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower)
 {
+	return nlk_macvlan_add_in(n, name, lower, -1);
+}
+
+int nlk_macvlan_add_in(struct nlk *n, const char *name, const char *lower, int netns_fd)
+{
 	struct rtnl_link *l;
 	struct nl_msg *msg = NULL;
 	int r, idx = nlk_ifindex(n, lower);
@@ -733,6 +787,8 @@ int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower)
 	rtnl_link_set_name(l, name);
 	rtnl_link_set_link(l, idx);
 	rtnl_link_macvlan_set_mode(l, rtnl_link_macvlan_str2mode("bridge"));
+	if (netns_fd >= 0)
+		rtnl_link_set_ns_fd(l, netns_fd);
 	r = rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &msg);
 	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
 	nlmsg_free(msg);
@@ -820,4 +876,45 @@ int nlk_addr_first_global(struct nlk *n, int ifindex, int family, void *ret_addr
 	}
 	nl_cache_free(cache);
 	return r;
+}
+
+int nlk_addr_list(struct nlk *n, int ifindex, int family, struct nlk_addr *out, size_t max)
+{
+	struct nl_cache *cache;
+	int count = 0;
+
+	if (rtnl_addr_alloc_cache(n->sk, &cache) < 0)
+		return -EIO;
+	for (struct nl_object *o = nl_cache_get_first(cache); o && (size_t)count < max;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != family ||
+		    rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE || !local ||
+		    nl_addr_get_len(local) != (family == AF_INET ? 4u : 16u))
+			continue;
+		memset(&out[count], 0, sizeof(out[count]));
+		out[count].family = family;
+		memcpy(out[count].addr, nl_addr_get_binary_addr(local), nl_addr_get_len(local));
+		out[count].plen = (uint8_t)rtnl_addr_get_prefixlen(a);
+		count++;
+	}
+	nl_cache_free(cache);
+	return count;
+}
+
+int nlk_tx_csum_off(struct nlk *n, const char *ifname)
+{
+	struct ethtool_value ev = {.cmd = ETHTOOL_STXCSUM, .data = 0};
+	struct ifreq ifr = {0};
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	(void)n; /* the ethtool ioctl needs a socket of the namespace, not netlink */
+	if (fd < 0)
+		return -errno;
+	if (strscpy(ifr.ifr_name, sizeof(ifr.ifr_name), ifname) < 0)
+		return -ENAMETOOLONG;
+	ifr.ifr_data = (void *)&ev;
+	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
 }

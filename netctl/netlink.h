@@ -57,17 +57,35 @@ int nlk_proxy_add(struct nlk *n, int ifindex, int family, const void *addr);
 int nlk_proxy_del(struct nlk *n, int ifindex, int family, const void *addr);
 int nlk_proxy_has(struct nlk *n, int ifindex, int family, const void *addr);
 
-/* Human text of a negative libnl/errno result. */
-const char *nlk_strerror(int r);
+/*
+ * nlk_strerror - the text for @r, a -errno from a call on @n: the kernel's
+ * own extended-ack message when the last request on @n failed with exactly
+ * @r and came with one, else strerror(). @n may be NULL.
+ */
+const char *nlk_strerror(const struct nlk *n, int r);
 
 /* Create a veth pair (both ends in this namespace, down). -EEXIST if present. */
 int nlk_veth_add(struct nlk *n, const char *name, const char *peer, uint32_t mtu);
 /* Create a macvlan (bridge mode) on @lower. */
 int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower);
+/* The same, born in the network namespace of @netns_fd (-1: this one). */
+int nlk_macvlan_add_in(struct nlk *n, const char *name, const char *lower, int netns_fd);
 /* Enslave @name to bridge @master (no-op if already). */
 int nlk_link_set_master(struct nlk *n, const char *name, const char *master);
 /* Set a link's MAC address. */
 int nlk_link_set_mac(struct nlk *n, const char *name, const uint8_t mac[6]);
+/* The gateway of the main table's default route via @ifindex (0: any link): 0, -ENOENT, -errno. */
+int nlk_default_gw(struct nlk *n, int family, int ifindex, void *ret_gw);
+/* One global (universe-scope) address of a link. */
+struct nlk_addr {
+	int family;
+	uint8_t addr[16];
+	uint8_t plen;
+};
+/* The global addresses of @family on @ifindex (up to @max) into @out: the count, or -errno. */
+int nlk_addr_list(struct nlk *n, int ifindex, int family, struct nlk_addr *out, size_t max);
+/* Turn off tx checksum offload of @ifname (ethtool; a veth never fills in dnsmasq's partial sums). */
+int nlk_tx_csum_off(struct nlk *n, const char *ifname);
 /* First global-scope address of @family on @ifindex (0 and the address, or -ENOENT). */
 int nlk_addr_first_global(struct nlk *n, int ifindex, int family, void *ret_addr,
 			  uint8_t *ret_plen);

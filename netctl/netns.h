@@ -14,5 +14,13 @@
  * Returns 0 or -errno.
  */
 int netns_enter_pid(pid_t pid, int *ret_saved);
+/* netns_enter_pid() for the namespace that the fd @target refers to. */
+int netns_enter_fd(int target, int *ret_saved);
+/*
+ * netns_new - a fresh, empty network namespace that this thread does not
+ * enter, as an fd (@ret_fd). It lives as long as the fd (or a process in
+ * it): its virtual links go with it, even if we crash. 0 or -errno.
+ */
+int netns_new(int *ret_fd);
 /* Return to the namespace saved by netns_enter_pid() and close the fd. */
 int netns_leave(int saved);

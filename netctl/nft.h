@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errmsg.h"
+
 #define NFTX_KEY_MAX 64
 
 /* A set key or map value: concatenated fields, each padded to 4 bytes. */
@@ -37,6 +39,12 @@ void nftx_key_put(struct nftx_key *k, const void *field, size_t len);
  * Returns 0 or -EINVAL (script rejected), -errno.
  */
 int nftx_apply(const char *text, char *err, size_t errsize);
+/*
+ * nftx_load - load a script that a renderer made: @rendered is the renderer's
+ * result, @text its output. 0, or -errno with e->msg "rendering WHAT: why" or
+ * "loading WHAT: nft's first line".
+ */
+int nftx_load(const char *what, int rendered, const char *text, struct errmsg *e);
 /* `nft list table FAMILY NAME` into a malloc'd string (*ret). -ENOENT if absent. */
 int nftx_list_table(const char *family, const char *name, bool stateless, char **ret);
 /* 1 if table @family (NFPROTO_*) @name exists, 0 if not, -errno if that cannot be told. */
@@ -45,10 +53,16 @@ int nftx_table_exists(uint16_t family, const char *name);
 /*
  * nftx_elems - add/delete set or map elements in one libnftnl batch.
  * @family: NFPROTO_INET, NFPROTO_BRIDGE, ...
+ * @err: on failure, receives one line for the user: the set the kernel refused (or the
+ *       table) and the kernel's extended-ack text, or strerror when it gave none
+ *       (may be NULL).
  * Adding an existing element is not an error; deleting a missing one is
  * retried element by element and then ignored, so del is idempotent.
+ * Returns 0 or -errno: -ENOENT (no such table or set), -EINVAL (a key or value the set's
+ * type does not fit), -ENOMEM...
  */
-int nftx_elems(uint16_t family, const char *table, const struct nftx_elem *e, size_t n);
+int nftx_elems(uint16_t family, const char *table, const struct nftx_elem *e, size_t n,
+	       char *err, size_t errsize);
 
 /*
  * nftx_foreign_forward_drop - find a base chain hooked on forward with policy

@@ -116,7 +116,7 @@ int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **r
 	 * With attach = routed there is no macvlan: the host link is the uplink. */
 	int i = 0;
 
-	if (c->attach == ATTACH_MACVLAN)
+	if (c->attach != ATTACH_ROUTED)
 		sb_printf(&net,
 			  "lxc.net.%d.type = macvlan\n"
 			  "lxc.net.%d.macvlan.mode = bridge\n"
@@ -167,7 +167,7 @@ int render_inittab(const struct conf *c, char **ret)
 	if (c->ipv6)
 		sb_printf(&b, "::respawn:" RADVD_PATH " --nodaemon --config=/etc/lxtg/radvd.conf "
 			      "--pidfile=/run/radvd.pid --logmethod=stderr\n");
-	if (c->attach == ATTACH_MACVLAN)
+	if (c->attach != ATTACH_ROUTED)
 		sb_printf(&b, "::respawn:" BUSYBOX_PATH " udhcpc -f -i " ROUTER_UPLINK_IF
 			      " -s /etc/lxtg/udhcpc.script -x hostname:%s\n",
 			  c->router);

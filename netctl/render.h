@@ -2,8 +2,9 @@
 /*
  * Renderers for every generated file: router LXC config and inittab, dnsmasq
  * and radvd configs, the nftables script, and the per-guest dnsmasq files.
- * Pure functions of the model, so they are unit-tested against golden files
- * and checked by the real tools' check modes.
+ * Pure functions of the model: tests/unit/test-render.c checks the lines that
+ * must and must not appear, and the integration tests load what they make
+ * into the real tools.
  */
 #pragma once
 
@@ -12,23 +13,10 @@
 
 #include "config.h"
 #include "state.h"
-
-#define ROUTER_GUEST_IF "eth1"
-#define ROUTER_HOST_IF "eth2"
-#define ROUTER_UPLINK_IF "eth0"
+#include "topology.h"
 
 /* The router's link toward the LAN: its macvlan, or the host link with attach = routed. */
 const char *router_uplink_if(const struct conf *c);
-
-/* Facts known only at run time, resolved by the router module. */
-struct router_facts {
-	uint32_t mtu;
-	const char *rootfs;
-	const char *uplink;     /* link the macvlan hangs off */
-	const char *init;       /* this binary, bind-mounted as the router's PID 1 */
-	uint8_t mac_uplink[6], mac_guest[6], mac_host[6];
-	char veth_guest[IFNAMSIZ], veth_host[IFNAMSIZ]; /* host-side veth names */
-};
 
 /* Stable locally-administered unicast MAC from a seed string. */
 void render_mac(const char *seed, uint8_t ret[6]);

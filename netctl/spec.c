@@ -27,10 +27,11 @@ int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret)
 			return -EINVAL;
 		*close = '\0';
 		addr = buf + 1;
-		memmove(buf, close + 2, strlen(close + 2) + 1);
+		/* Parse the address before the rest of the spec moves over it. */
 		if (addr_parse_ip6(addr, &pf.haddr.v6) < 0)
 			return -EINVAL;
 		pf.family = AF_INET6;
+		memmove(buf, close + 2, strlen(close + 2) + 1);
 	}
 	if (want_guest_port) {
 		last = strrchr(buf, ':');
@@ -50,6 +51,8 @@ int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret)
 	}
 	if (parse_port(buf, &pf.host_port) < 0)
 		return -EINVAL;
+	/* Everything but the guest name, which the caller owns. */
+	memcpy(pf.guest, ret->guest, sizeof(pf.guest));
 	*ret = pf;
 	return 0;
 }

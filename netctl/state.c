@@ -9,8 +9,10 @@
  * misread would make `up` tear down guests that still exist.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "addr.h"
+#include "fsutil.h"
 #include "state.h"
 #include "util.h"
 
@@ -640,206 +643,6 @@ fail:
 	return NULL;
 }
 
-/* ---- files ---- */
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	const char *slash = strrchr(path, '/');
-	char *tmp = NULL, *dir = NULL;
-	bool created = false;
-	int fd = -1, dfd = -1, err;
-
-	/* The temp file must live in the target's directory, or rename() is not atomic. */
-	if (!slash)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, slash - path);
-	tmp = malloc(strlen(path) + sizeof(".tmp.XXXXXX"));
-	if (!dir || !tmp) {
-		err = -ENOMEM;
-		goto out;
-	}
-	strcpy(stpcpy(tmp, path), ".tmp.XXXXXX");
-
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	created = true;
-
-	err = write_all(fd, data, len);
-	if (err < 0)
-		goto out;
-	/* fchmod, not the creation mode: mkstemp forces 0600 and umask must not matter. */
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		err = -errno;
-		goto out;
-	}
-	created = false;
-
-	/*
-	 * Without this the rename itself may not survive a power cut. A failure
-	 * here leaves the new file in place but still has to be reported.
-	 */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (created)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return err;
-}
-
-static int read_fd(int fd, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 4096;
-	struct stat st;
-
-	/* st_size is only a hint: /proc files report 0 and files may grow under us.
-	 * +2: room for the NUL and for the read() that sees EOF, so a file that did
-	 * not change size is read without a realloc. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uintmax_t)st.st_size < SIZE_MAX - 2)
-		cap = (size_t)st.st_size + 2;
-
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 2) {
-			char *nbuf;
-
-			if (cap > SIZE_MAX / 2)
-				return -EFBIG;
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf)
-				return -ENOMEM;
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-
-	*ret = buf;
-	buf = NULL;
-	if (ret_len)
-		*ret_len = len;
-	return 0;
-}
-
-int read_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	return fd < 0 ? -errno : read_fd(fd, ret, ret_len);
-}
-
-int read_regular_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-
-	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	return read_fd(fd, ret, ret_len);
-}
-
-static char *path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
-/* Only directories we create get 0700; existing ones (/var/lib) are not ours to chmod. */
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(dir);
-	struct stat st;
-
-	if (!p)
-		return -ENOMEM;
-	if (!*p)
-		return -EINVAL;
-
-	for (char *s = p + 1;; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		/* Existing dirs on read-only or foreign mounts may fail with EROFS/EACCES. */
-		if (mkdir(p, mode) < 0) {
-			int e = errno;
-
-			if (stat(p, &st) < 0)
-				return -e;
-			if (!S_ISDIR(st.st_mode))
-				return -ENOTDIR;
-		}
-		*s = c;
-		if (!c)
-			return 0;
-	}
-}
-
 /*
  * A writer killed between mkstemp() and rename() leaves "<file>.tmp.XXXXXX"
  * behind. Every writer holds the lock, so under the lock any such file is
@@ -860,15 +663,14 @@ static void remove_stale_temps(const char *dir)
 
 int state_lock(const char *dir, int *ret_fd)
 {
-	_cleanup_free_ char *path = NULL;
+	char path[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	int err;
 
 	if (!*dir)
 		return -EINVAL;
-	path = path_join(dir, STATE_LOCK);
-	if (!path)
-		return -ENOMEM;
+	if (pathf(path, sizeof(path), "%s/%s", dir, STATE_LOCK) < 0)
+		return -ENAMETOOLONG;
 
 	/* O_NOFOLLOW: a planted symlink must not make us create or lock a file elsewhere.
 	 * The directory is made only when it is missing (the first command ever). */
@@ -927,16 +729,16 @@ static void heap_populate(size_t bytes)
 
 int registry_load(const char *dir, struct registry *ret)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
 	struct stat st;
 	size_t len;
 	unsigned line;
 	int err;
 
-	path = path_join(dir, STATE_REGISTRY);
-	if (!path)
-		return -ENOMEM;
+	if (pathf(path, sizeof(path), "%s/%s", dir, STATE_REGISTRY) < 0)
+		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT) {
 		*ret = (struct registry){};
@@ -954,13 +756,243 @@ int registry_load(const char *dir, struct registry *ret)
 
 int registry_save(const char *dir, const struct registry *r)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
 
 	text = registry_format(r);
 	if (!text)
 		return errno == EOVERFLOW ? -EOVERFLOW : -ENOMEM;
-	path = path_join(dir, STATE_REGISTRY);
-	if (!path)
-		return -ENOMEM;
+	if (pathf(path, sizeof(path), "%s/%s", dir, STATE_REGISTRY) < 0)
+		return -ENAMETOOLONG;
 	return write_file_atomic(path, text, strlen(text), 0600);
+}
+
+/* ---- journals of what `up` did to the host ---- */
+
+/* The next line of @text (ending in '\n') into @buf; 0 at the end, -EBADMSG if unended or long. */
+static int next_line(const char **pos, const char *end, char *buf, size_t size)
+{
+	const char *s = *pos, *nl;
+	size_t n;
+
+	if (s >= end)
+		return 0;
+	nl = memchr(s, '\n', (size_t)(end - s));
+	if (!nl)
+		return -EBADMSG;
+	n = (size_t)(nl - s);
+	if (n >= size || memchr(s, '\0', n))
+		return -EBADMSG;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	*pos = nl + 1;
+	return 1;
+}
+
+/* Load and parse STATE/@name; a missing file is an empty one. */
+static int journal_load(const char *dir, const char *name, void *ret,
+			int (*parse)(const char *, size_t, void *, unsigned *))
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	size_t len = 0;
+	unsigned line;
+	int r;
+
+	if (pathf(path, sizeof(path), "%s/%s", dir, name) < 0)
+		return -ENAMETOOLONG;
+	r = read_file(path, &text, &len);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return parse(text ? text : "", len, ret, &line);
+}
+
+/* Write STATE/@name atomically, or remove it when @text is empty. */
+static int journal_save(const char *dir, const char *name, char *text)
+{
+	_cleanup_free_ char *t = text;
+	char path[PATH_MAX];
+
+	if (!t)
+		return -ENOMEM;
+	if (pathf(path, sizeof(path), "%s/%s", dir, name) < 0)
+		return -ENAMETOOLONG;
+	if (!*t)
+		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	return write_file_atomic(path, t, strlen(t), 0600);
+}
+
+int owned_links_parse(const char *text, size_t len, struct owned_links *ret, unsigned *ret_line)
+{
+	const char *pos = text, *end = text + len;
+	char buf[IFNAMSIZ + 1];
+	int r;
+
+	ret->n = 0;
+	*ret_line = 0;
+	while ((r = next_line(&pos, end, buf, sizeof(buf))) > 0) {
+		++*ret_line;
+		if (!valid_ifname(buf) || ret->n == OWNED_LINKS_MAX)
+			return -EBADMSG;
+		for (size_t i = 0; i < ret->n; i++)
+			if (streq(ret->name[i], buf))
+				return -EBADMSG;
+		memcpy(ret->name[ret->n++], buf, strlen(buf) + 1);
+	}
+	if (r < 0)
+		++*ret_line;
+	return r;
+}
+
+char *owned_links_format(const struct owned_links *o)
+{
+	char *buf = malloc(o->n * (IFNAMSIZ + 1) + 1);
+	size_t off = 0;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < o->n; i++)
+		off += (size_t)sprintf(buf + off, "%s\n", o->name[i]);
+	buf[off] = '\0';
+	return buf;
+}
+
+static int owned_parse_cb(const char *text, size_t len, void *ret, unsigned *line)
+{
+	return owned_links_parse(text, len, ret, line);
+}
+
+int state_owned_links_load(const char *dir, struct owned_links *ret)
+{
+	return journal_load(dir, STATE_OWNED_LINKS, ret, owned_parse_cb);
+}
+
+int state_owned_links_add(const char *dir, const char *ifname)
+{
+	struct owned_links o;
+	int r;
+
+	if (!valid_ifname(ifname))
+		return -EINVAL;
+	r = state_owned_links_load(dir, &o);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < o.n; i++)
+		if (streq(o.name[i], ifname))
+			return 0;
+	if (o.n == OWNED_LINKS_MAX)
+		return -E2BIG;
+	memcpy(o.name[o.n++], ifname, strlen(ifname) + 1);
+	return journal_save(dir, STATE_OWNED_LINKS, owned_links_format(&o));
+}
+
+int state_owned_links_clear(const char *dir)
+{
+	struct owned_links none = {0};
+
+	return journal_save(dir, STATE_OWNED_LINKS, owned_links_format(&none));
+}
+
+static bool valid_sysctl_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n == 0 || n >= sizeof(((struct sysctl_saved *)0)->key) || k[0] == '/' ||
+	    k[n - 1] == '/' || strstr(k, "//"))
+		return false;
+	for (const char *s = k; *s; s++)
+		if (!(isalnum((unsigned char)*s) || strchr("_.-/", *s)))
+			return false;
+	/* no "." or ".." component: the key names a file under /proc/sys */
+	for (const char *c = k; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (c[0] == '.' && (c[1] == '/' || c[1] == '\0' || (c[1] == '.' &&
+								 (c[2] == '/' || c[2] == '\0'))))
+			return false;
+	return true;
+}
+
+static bool valid_sysctl_value(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= sizeof(((struct sysctl_saved *)0)->value))
+		return false;
+	for (const char *s = v; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+int sysctl_journal_find(const struct sysctl_journal *j, const char *key)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (streq(j->e[i].key, key))
+			return (int)i;
+	return -ENOENT;
+}
+
+int sysctl_journal_add(struct sysctl_journal *j, const char *key, const char *value)
+{
+	if (!valid_sysctl_key(key) || !valid_sysctl_value(value))
+		return -EINVAL;
+	if (sysctl_journal_find(j, key) >= 0)
+		return -EEXIST;
+	if (j->n == SYSCTL_JOURNAL_MAX)
+		return -E2BIG;
+	strscpy(j->e[j->n].key, sizeof(j->e[j->n].key), key);
+	strscpy(j->e[j->n].value, sizeof(j->e[j->n].value), value);
+	j->n++;
+	return 0;
+}
+
+int sysctl_journal_parse(const char *text, size_t len, struct sysctl_journal *ret,
+			 unsigned *ret_line)
+{
+	const char *pos = text, *end = text + len;
+	char buf[256];
+	int r;
+
+	ret->n = 0;
+	*ret_line = 0;
+	while ((r = next_line(&pos, end, buf, sizeof(buf))) > 0) {
+		char *sp = strchr(buf, ' ');
+
+		++*ret_line;
+		if (!sp)
+			return -EBADMSG;
+		*sp = '\0';
+		if (sysctl_journal_add(ret, buf, sp + 1) < 0)
+			return -EBADMSG;
+	}
+	if (r < 0)
+		++*ret_line;
+	return r;
+}
+
+char *sysctl_journal_format(const struct sysctl_journal *j)
+{
+	char *buf = malloc(j->n * sizeof(struct sysctl_saved) + 1);
+	size_t off = 0;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < j->n; i++)
+		off += (size_t)sprintf(buf + off, "%s %s\n", j->e[i].key, j->e[i].value);
+	buf[off] = '\0';
+	return buf;
+}
+
+static int sysctl_parse_cb(const char *text, size_t len, void *ret, unsigned *line)
+{
+	return sysctl_journal_parse(text, len, ret, line);
+}
+
+int state_sysctl_journal_load(const char *dir, struct sysctl_journal *ret)
+{
+	return journal_load(dir, STATE_HOST_SYSCTLS, ret, sysctl_parse_cb);
+}
+
+int state_sysctl_journal_save(const char *dir, const struct sysctl_journal *j)
+{
+	return journal_save(dir, STATE_HOST_SYSCTLS, sysctl_journal_format(j));
 }

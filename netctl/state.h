@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The state store: the guest registry under --state-dir, written atomically
- * (temp file, fsync, rename, fsync dir) and serialised by one flock.
+ * The state store, sole owner of --state-dir's own files: the guest registry
+ * and the two journals of what `up` did to the host (`owned-links`, the links
+ * it created; `host-sysctls`, the host values it changed), each written
+ * atomically (temp file, fsync, rename, fsync dir) under one flock, and each
+ * with a strict parser that accepts exactly what its formatter writes.
  */
 #pragma once
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +17,8 @@
 #define STATE_DEFAULT_DIR "/var/lib/lxctogo-net"
 #define STATE_REGISTRY "guests"
 #define STATE_LOCK "lock"
+#define STATE_OWNED_LINKS "owned-links"
+#define STATE_HOST_SYSCTLS "host-sysctls"
 
 struct guest {
 	char name[64];
@@ -68,16 +74,51 @@ int registry_add_port(struct registry *r, const struct port_fwd *p);
 int registry_del_port(struct registry *r, const struct port_fwd *p);
 
 /*
- * write_file_atomic - replace @path with @data: temp file in the same dir,
- * fsync, rename, fsync the directory. Readers see the old or the new file.
+ * owned-links: one interface name a line, recorded before `up` creates the
+ * link, so a crash in between cannot leak it and `down` removes exactly these
+ * (never a bridge the admin made).
  */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-/* Read a whole file, NUL-terminated. -errno. */
-int read_file(const char *path, char **ret, size_t *ret_len);
+#define OWNED_LINKS_MAX 16
+struct owned_links {
+	size_t n;
+	char name[OWNED_LINKS_MAX][IFNAMSIZ];
+};
+
+/* Strict: valid interface names, each once, every line ended. -EBADMSG with the line. */
+int owned_links_parse(const char *text, size_t len, struct owned_links *ret, unsigned *ret_line);
+/* Malloc'd text form; NULL on ENOMEM. */
+char *owned_links_format(const struct owned_links *o);
+/* A missing file is an empty list. */
+int state_owned_links_load(const char *dir, struct owned_links *ret);
+/* Record @ifname (no-op if already there). -EINVAL bad name, -E2BIG full. */
+int state_owned_links_add(const char *dir, const char *ifname);
+/* Forget them all (the file goes). */
+int state_owned_links_clear(const char *dir);
+
 /*
- * read_regular_file - read_file() for a path that someone else may control
- * (the router's writable dirs): a symlink as the last component is refused
- * (-ELOOP), and so is anything but a regular file (-EINVAL; a FIFO does not
- * block the caller).
+ * host-sysctls: "KEY VALUE" a line, the value a host sysctl had before `up`
+ * first changed it (KEY as under /proc/sys, e.g. net/ipv4/ip_forward), so
+ * `down`, or an `up` that no longer needs the change, puts it back.
  */
-int read_regular_file(const char *path, char **ret, size_t *ret_len);
+#define SYSCTL_JOURNAL_MAX 32
+struct sysctl_saved {
+	char key[128];
+	char value[64];
+};
+struct sysctl_journal {
+	size_t n;
+	struct sysctl_saved e[SYSCTL_JOURNAL_MAX];
+};
+
+/* Strict: a sysctl path key ([A-Za-z0-9_.-] components, no ".."), one token value, each key once. */
+int sysctl_journal_parse(const char *text, size_t len, struct sysctl_journal *ret,
+			 unsigned *ret_line);
+char *sysctl_journal_format(const struct sysctl_journal *j);
+/* Index of @key, or -ENOENT. */
+int sysctl_journal_find(const struct sysctl_journal *j, const char *key);
+/* Append; -EEXIST if the key is there, -EINVAL if key or value would not parse, -E2BIG full. */
+int sysctl_journal_add(struct sysctl_journal *j, const char *key, const char *value);
+/* A missing file is an empty journal. */
+int state_sysctl_journal_load(const char *dir, struct sysctl_journal *ret);
+/* An empty journal removes the file. */
+int state_sysctl_journal_save(const char *dir, const struct sysctl_journal *j);

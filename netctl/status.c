@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * `status` and `guest list`: one row per router and guest, printed once
- * through a helper that serves the table and JSON alike.
+ * `status` and `guest list`: one row per router and guest, gathered once into
+ * struct row and then printed either as the table or as JSON (every JSON
+ * string through json_string()).
  */
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -12,10 +13,11 @@
 #include "netns.h"
 #include "nft.h"
 #include "publish.h"
-#include "router.h"
+#include "runtime.h"
 #include "state.h"
 #include "status.h"
 #include "sysctl.h"
+#include "topology.h"
 #include "util.h"
 
 struct row {
@@ -31,6 +33,12 @@ struct row {
 	const char *published; /* server mode: "yes"/"no"; NULL otherwise */
 	char drift[8][160];    /* router row: what differs from what `up` made */
 	size_t n_drift;
+	/* router row: how it reaches the LAN, why, and its addresses there */
+	const char *attach;
+	char attach_why[256];
+	char lan[2][4][INET6_ADDRSTRLEN + 4]; /* [0] IPv4, [1] IPv6: "ADDR/LEN" */
+	size_t n_lan[2];
+	bool lan_default; /* an IPv4 default route toward the LAN */
 };
 
 #define DRIFT_MAX 8
@@ -70,16 +78,17 @@ static size_t find_drift(const struct conf *c, pid_t pid, char out[DRIFT_MAX][16
 		DRIFT("host: net.bridge.bridge-nf-call-iptables is %s (bridge_nf = off; run up)", v);
 	if (netns_enter_pid(pid, &saved) == 0) {
 		if (nftx_list_table("inet", "lxctogo", true, &listing) < 0)
-			DRIFT("router: table inet lxctogo is missing or differs (run up)");
+			DRIFT("router: table inet lxctogo is missing (run up)");
 		netns_leave(saved);
 	}
 #undef DRIFT
 	return n;
 }
 
-static void json_str(FILE *f, const char *key, const char *v, bool comma)
+/* A JSON string: quotes, backslashes and control bytes escaped. */
+static void json_string(FILE *f, const char *v)
 {
-	fprintf(f, "\"%s\":\"", key);
+	fputc('"', f);
 	for (const char *p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
@@ -88,7 +97,27 @@ static void json_str(FILE *f, const char *key, const char *v, bool comma)
 		else
 			fputc(*p, f);
 	}
-	fprintf(f, "\"%s", comma ? "," : "");
+	fputc('"', f);
+}
+
+static void json_str(FILE *f, const char *key, const char *v, bool comma)
+{
+	fprintf(f, "\"%s\":", key);
+	json_string(f, v);
+	if (comma)
+		fputc(',', f);
+}
+
+/* JSON array of strings. */
+static void json_list(FILE *f, const char *key, const char (*v)[INET6_ADDRSTRLEN + 4], size_t n)
+{
+	fprintf(f, ",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		json_string(f, v[i]);
+	}
+	fputc(']', f);
 }
 
 /* The eight text columns of a row, "-" for what is unknown. */
@@ -132,12 +161,17 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 		if (r->published)
 			fprintf(f, ",\"published\":%s", streq(r->published, "yes") ? "true" : "false");
 		if (streq(r->kind, "router")) {
+			fprintf(f, ",\"attach\":");
+			json_string(f, r->attach);
+			fprintf(f, ",\"attach_reason\":");
+			json_string(f, r->attach_why);
+			json_list(f, "lan_ipv4", r->lan[0], r->n_lan[0]);
+			json_list(f, "lan_ipv6", r->lan[1], r->n_lan[1]);
 			fprintf(f, ",\"drift\":[");
 			for (size_t i = 0; i < r->n_drift; i++) {
-				fprintf(f, "%s\"", i ? "," : "");
-				for (const char *q = r->drift[i]; *q; q++)
-					fprintf(f, *q == '"' || *q == '\\' ? "\\%c" : "%c", *q);
-				fputc('"', f);
+				if (i)
+					fputc(',', f);
+				json_string(f, r->drift[i]);
 			}
 			fputc(']', f);
 		}
@@ -173,24 +207,73 @@ static void fill_ct(struct row *row, const char *lxcpath, const char *name)
 	row->mem = info.mem_bytes;
 }
 
-int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
+/*
+ * The router's addresses on the LAN and whether it has a default route there:
+ * its eth0 (macvlan attach) or, with routed attach, the host's uplink.
+ */
+static void fill_lan(const struct conf *c, pid_t pid, struct row *row)
+{
+	bool routed = c->attach == ATTACH_ROUTED;
+	const char *ifname = routed ? c->uplink : ROUTER_UPLINK_IF;
+	struct nlk_addr a[4];
+	struct nlk *nl = NULL;
+	int saved = -1, idx, n;
+	uint8_t gw[16];
+
+	if (!routed && netns_enter_pid(pid, &saved) < 0)
+		return;
+	if (nlk_open(&nl) == 0 && (idx = nlk_ifindex(nl, ifname)) > 0) {
+		for (int f = 0; f < 2; f++) {
+			int family = f ? AF_INET6 : AF_INET;
+
+			n = nlk_addr_list(nl, idx, family, a, ARRAY_SIZE(a));
+			for (int i = 0; i < n; i++) {
+				char s[INET6_ADDRSTRLEN];
+
+				inet_ntop(family, a[i].addr, s, sizeof(s));
+				snprintf(row->lan[f][row->n_lan[f]++], sizeof(row->lan[0][0]),
+					 "%s/%u", s, a[i].plen);
+			}
+		}
+		row->lan_default = nlk_default_gw(nl, AF_INET, idx, gw) == 0;
+	}
+	nlk_close(nl);
+	netns_leave(saved);
+}
+
+/* A router that came up without the LAN is drift, with what a user can do about it. */
+static void lan_drift(const struct conf *c, struct row *row)
+{
+	const char *hint = c->attach == ATTACH_ROUTED
+				   ? "the host has none either"
+				   : "no DHCP lease; an uplink that carries only one MAC needs "
+				     "attach = auto or routed";
+	const char *ifname = c->attach == ATTACH_ROUTED ? c->uplink : ROUTER_UPLINK_IF;
+
+	if (row->n_drift < DRIFT_MAX && !row->n_lan[0])
+		snprintf(row->drift[row->n_drift++], sizeof(row->drift[0]),
+			 "router: no LAN IPv4 address on %s (%s)", ifname, hint);
+	else if (row->n_drift < DRIFT_MAX && !row->lan_default)
+		snprintf(row->drift[row->n_drift++], sizeof(row->drift[0]),
+			 "router: no IPv4 default route on %s (the LAN gave no gateway)", ifname);
+}
+
+int status_print(const struct ctx *ctx, const char *verb, bool router_row)
 {
 	static const char *const head[8] = {"NAME", "STATE", "IPV4", "IPV6",
 					    "MAC",  "PID",   "MEMORY", "PORTS"};
-	struct conf cc = *c;
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
+	const struct conf *c = &env.model;
+	const struct paths *p = &env.paths;
 	struct registry reg = {0};
-	struct paths p;
 	bool color = !ctx->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	_cleanup_free_ struct row *rows = NULL;
 	size_t n = 0;
 	int w[9] = {0}, r;
 
-	if (paths_init(&p, ctx->state_dir, ctx->lxcpath, c) < 0) {
-		cli_error("status: state dir or lxcpath unusable");
-		return EXIT_USAGE;
-	}
-	runtime_load(&p, &cc);
-	c = &cc;
+	r = cli_prepare(ctx, verb, CLI_RUNTIME, NULL, 0, &env);
+	if (r != EXIT_OK)
+		return r;
 	r = registry_load(ctx->state_dir, &reg);
 	if (r < 0 && r != -ENOENT && r != -EACCES) {
 		cli_error("status: guest registry in %s: %s", ctx->state_dir, strerror(-r));
@@ -209,12 +292,18 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 
 		row->name = c->router;
 		row->kind = "router";
-		if (router_is_ours(&p) > 0)
-			fill_ct(row, p.lxcpath, c->router);
+		if (runtime_router_is_ours(p) > 0)
+			fill_ct(row, p->lxcpath, c->router);
 		else
 			snprintf(row->state, sizeof(row->state), "ABSENT");
-		if (row->pid)
+		row->attach = c->attach == ATTACH_ROUTED ? "routed" : "macvlan";
+		snprintf(row->attach_why, sizeof(row->attach_why), "%s",
+			 env.rt.attach_known ? env.rt.attach_why : "not decided yet (run up)");
+		if (row->pid) {
 			row->n_drift = find_drift(c, row->pid, row->drift);
+			fill_lan(c, row->pid, row);
+			lan_drift(c, row);
+		}
 		inet_ntop(AF_INET, &a4, row->ipv4, sizeof(row->ipv4));
 		if (c->ipv6) {
 			conf_router_ip6(c, &a6);
@@ -228,13 +317,13 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 
 		row->name = g->name;
 		row->kind = "guest";
-		fill_ct(row, p.lxcpath, g->name);
+		fill_ct(row, p->lxcpath, g->name);
 		inet_ntop(AF_INET, &g->ip4, row->ipv4, sizeof(row->ipv4));
 		if (g->has_ip6 && c->ipv6)
 			inet_ntop(AF_INET6, &g->ip6, row->ipv6, sizeof(row->ipv6));
 		mac_format(g->mac, row->mac);
 		if (publish_v4(c, g) || publish_v6(c, g))
-			row->published = publish_present(&p, c, g) ? "yes" : "no";
+			row->published = publish_present(p, c, g) ? "yes" : "no";
 		for (size_t j = 0; j < reg.n_ports; j++) {
 			const struct port_fwd *pf = &reg.ports[j];
 
@@ -267,24 +356,27 @@ int status_print(const struct ctx *ctx, const struct conf *c, bool router_row)
 		print_row(stdout, &rows[i], ctx->json, color, i == 0, w);
 	if (ctx->json)
 		printf("]\n");
-	else if (router_row)
+	else if (router_row) {
+		printf("attach: %s (%s)\n", rows[0].attach, rows[0].attach_why);
+		if (rows[0].pid) {
+			printf("lan:");
+			for (int f = 0; f < 2; f++)
+				for (size_t i = 0; i < rows[0].n_lan[f]; i++)
+					printf(" %s", rows[0].lan[f][i]);
+			printf("%s\n", rows[0].n_lan[0] + rows[0].n_lan[1] ? "" : " none");
+		}
 		for (size_t i = 0; i < rows[0].n_drift; i++)
 			printf("drift: %s\n", rows[0].drift[i]);
+	}
 	registry_free(&reg);
 	return EXIT_OK;
 }
 
 int cmd_status(const struct ctx *ctx, int argc, char **argv)
 {
-	struct conf c;
-	int r;
-
 	if (argc > 1) {
 		cli_error("status: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	r = cli_load_conf(ctx, &c, false);
-	if (r != EXIT_OK)
-		return r;
-	return status_print(ctx, &c, true);
+	return status_print(ctx, "status", true);
 }

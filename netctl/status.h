@@ -3,5 +3,8 @@
 
 #include "cli.h"
 
-/* Print the table (or JSON) of the router (if router_row) and every guest. */
-int status_print(const struct ctx *ctx, const struct conf *c, bool router_row);
+/*
+ * status_print - the table (or JSON) of the router (if @router_row) and every
+ * guest, for the verb @verb (its messages' prefix). Returns an exit code.
+ */
+int status_print(const struct ctx *ctx, const char *verb, bool router_row);

@@ -13,5 +13,5 @@ struct tmpl_var {
 	const char *value;
 };
 
-/* Returns 0 and a malloc'd string, -ENOENT for an unknown {{NAME}}, -ENOMEM. */
+/* Returns 0 and a malloc'd string, -ENOENT for an unknown {{NAME}}, -EINVAL for an unclosed {{, -ENOMEM. */
 int tmpl_render(const char *tmpl, const struct tmpl_var *vars, size_t n, char **ret);

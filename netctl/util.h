@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -48,6 +49,15 @@ static inline int strscpy(char *dst, size_t size, const char *src)
 	return 0;
 }
 
+/* Monotonic clock in milliseconds, for deadlines. */
+static inline long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 static inline bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
@@ -57,3 +67,11 @@ static inline bool streq(const char *a, const char *b)
 extern int log_level;
 
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * str_escape - @s made safe to show on one line: control bytes and DEL as
+ * \xNN; with @all also backslashes and bytes >= 0x80, so the result is plain,
+ * unambiguous ASCII (for quoting a config value). Cut to @size (at least 8)
+ * with "..." when too long. Returns @buf.
+ */
+const char *str_escape(const char *s, char *buf, size_t size, bool all);

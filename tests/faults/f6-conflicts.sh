@@ -20,7 +20,7 @@
 #
 # What `status` must print for drift (the expected interface; see the test's report):
 #   table:  one line per drift item after the table, starting with "drift: " and naming the
-#           object, e.g. "drift: router: table inet lxctogo is missing or differs (run up)";
+#           object, e.g. "drift: router: table inet lxctogo is missing (run up)";
 #           no such line when everything is in place;
 #   JSON:   the router object gets the key "drift", an array of those strings ([] in sync);
 #   exit status 0 either way (status reports; check and up act).

@@ -52,6 +52,22 @@ good=$(lx -c /dev/null -v check 2>/dev/null | sed -n '1,/^configuration OK/p')
 t_ok "check -v prints the canonical config" grep -q '^guest_subnet = 192.168.254.0/24$' <<<"$good"
 printf '%s\n' "$good" | sed '$d' >"$tmp/canon.conf"
 t_ok "... which parses again" sh -c "'$BIN' -c '$tmp/canon.conf' ruleset >/dev/null"
+# The command line's values go through the config's parsers and verify (issue 13):
+# `up --uplink lxtg1` is refused exactly like `uplink = lxtg1` in the file.
+printf '[network]\nuplink = lxtg1\n' >"$tmp/br.conf"
+ferr=$(lx -c "$tmp/br.conf" up 2>&1 >/dev/null); frc=$?
+cerr=$(lx -c /dev/null up --uplink lxtg1 2>&1 >/dev/null); crc=$?
+t_is "uplink = lxtg1 in the file: exit 2" "$frc" 2
+t_is "up --uplink lxtg1: exit 2" "$crc" 2
+t_is "... one line" "$(wc -l <<<"$cerr")" 1
+t_is "... the file's message, from the command line" "${cerr#--uplink: }" "${ferr#"$tmp"/br.conf:2: }"
+t_ok "... which names the clash" grep -q "uplink and guest_bridge are both 'lxtg1'" <<<"$cerr"
+ferr=$(printf '[network]\nuplink = eth 0\n' | lx -c /dev/stdin up 2>&1 >/dev/null)
+cerr=$(lx -c /dev/null up --uplink 'eth 0' 2>&1 >/dev/null); crc=$?
+t_is "up --uplink 'eth 0': exit 2 with the file's message" "$crc ${cerr#--uplink: }" "2 ${ferr#/dev/stdin:2: }"
+cerr=$(lx -c /dev/null up sideways 2>&1 >/dev/null)
+t_ok "up sideways: the mode key's message" grep -q "^up: mode: .*desktop or server" <<<"$cerr"
+t_ok "... and nothing was created (no state dir, no lxcpath)" test ! -e "$tmp/state" -a ! -e "$tmp/lxc"
 t_is "status without state reads nothing and exits 0" "$(rc lx -c /dev/null status)" 0
 t_ok "status --json is valid JSON" sh -c "'$BIN' -s '$tmp/state' -P '$tmp/lxc' -c /dev/null -j status | python3 -m json.tool"
 t_ok "reads create no state dir" test ! -e "$tmp/state"

@@ -14,17 +14,8 @@ static const char *show(const char *s)
 {
 	static char bufs[4][128];
 	static unsigned next;
-	char *b = bufs[next++ % 4];
-	size_t o = 0;
 
-	for (; *s && o < sizeof(bufs[0]) - 5; s++) {
-		if ((unsigned char)*s < 0x20)
-			o += (size_t)snprintf(b + o, 5, "\\x%02x", (unsigned char)*s);
-		else
-			b[o++] = *s;
-	}
-	b[o] = '\0';
-	return b;
+	return str_escape(s, bufs[next++ % 4], sizeof(bufs[0]), false);
 }
 
 static const char *ip4_str(struct in_addr a, char *buf)

@@ -14,12 +14,13 @@
 #include "util.h"
 #include "tap.h"
 
-/* INTERFACE.md's example, inline comments and all: it must mean the defaults. */
+/* INTERFACE.md's example, inline comments and all: it must mean the defaults
+ * (with attach = auto, the default since uplinks are probed: issue 16). */
 static const char interface_example[] =
 	"[network]\n"
 	"mode = desktop                # desktop | server: used when `up` is given no mode\n"
 	"uplink = eth0                 # host NIC facing the LAN\n"
-	"attach = macvlan              # macvlan | routed\n"
+	"attach = auto                 # auto | macvlan | routed\n"
 	"guest_bridge = lxtg1\n"
 	"host_bridge = lxtg0\n"
 	"mtu = auto                    # auto = follow the uplink\n"
@@ -45,7 +46,7 @@ static const char interface_example[] =
 static const char canonical_defaults[] = "[network]\n"
 					 "mode = desktop\n"
 					 "uplink = eth0\n"
-					 "attach = macvlan\n"
+					 "attach = auto\n"
 					 "guest_bridge = lxtg1\n"
 					 "host_bridge = lxtg0\n"
 					 "mtu = auto\n"
@@ -77,17 +78,8 @@ static const char *show(const char *s)
 {
 	static char bufs[2][160];
 	static unsigned next;
-	char *b = bufs[next++ % 2];
-	size_t o = 0;
 
-	for (; *s && o < sizeof(bufs[0]) - 5; s++) {
-		if ((unsigned char)*s < 0x20)
-			o += (size_t)snprintf(b + o, 5, "\\x%02x", (unsigned char)*s);
-		else
-			b[o++] = *s;
-	}
-	b[o] = '\0';
-	return b;
+	return str_escape(s, bufs[next++ % 2], sizeof(bufs[0]), false);
 }
 
 static char *print_conf(const struct conf *c)
@@ -143,7 +135,7 @@ static void test_defaults(void)
 	conf_defaults(&c);
 	tap_ok(c.mode == MODE_DESKTOP, "default mode = desktop");
 	tap_is_str(c.uplink, "eth0", "default uplink");
-	tap_ok(c.attach == ATTACH_MACVLAN, "default attach = macvlan");
+	tap_ok(c.attach == ATTACH_AUTO, "default attach = auto");
 	tap_is_str(c.guest_bridge, "lxtg1", "default guest_bridge");
 	tap_is_str(c.host_bridge, "lxtg0", "default host_bridge");
 	tap_ok(c.mtu == 0, "default mtu = auto");
@@ -301,7 +293,7 @@ static const struct {
 	{"[network]\nmode = Server\n",
 	 "t.conf:2: mode: invalid value 'Server' (expected desktop or server)\n"},
 	{"[network]\nattach = bridge\n",
-	 "t.conf:2: attach: invalid value 'bridge' (expected macvlan or routed)\n"},
+	 "t.conf:2: attach: invalid value 'bridge' (expected auto, macvlan or routed)\n"},
 	{"[network]\nuplink = eth 0\n",
 	 "t.conf:2: uplink: invalid interface name 'eth 0' (1 to 15 of A-Z a-z 0-9 _ . -)\n"},
 	{"[network]\nguest_bridge = averyveryverylongname\n",

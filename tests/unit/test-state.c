@@ -1088,6 +1088,183 @@ static void remove_tree(const char *path)
 		printf("# could not remove %s\n", path);
 }
 
+/* ---- the journals: owned-links and host-sysctls ---- */
+
+/* Test names go into TAP lines, which a raw newline would break. */
+static const char *show(const char *s)
+{
+	static char bufs[2][128];
+	static unsigned next;
+
+	return str_escape(s, bufs[next++ % 2], sizeof(bufs[0]), false);
+}
+
+struct journal_case {
+	const char *text;
+	unsigned bad_line; /* 0: must parse */
+};
+
+static void test_owned_links(void)
+{
+	static const struct journal_case cases[] = {
+		{"", 0},
+		{"lxtg1\n", 0},
+		{"lxtg1\nlxtg0\n", 0},
+		{"a.b-c_d\n", 0},
+		{"lxtg1", 1},                      /* unended line */
+		{"lxtg1\nlxtg0", 2},
+		{"\n", 1},                         /* empty name */
+		{"lxtg 1\n", 1},                   /* blank in a name */
+		{"lxtg1\nlxtg1\n", 2},             /* twice */
+		{"a234567890123456\n", 1},         /* 16 chars: too long for a link */
+		{"../etc\n", 1},
+		{"lxtg1\n\x01x\n", 2},
+		{"ok\nwith\0nul\n", 2},
+	};
+	struct owned_links o;
+	char *text;
+	unsigned line;
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t len = strlen(cases[i].text);
+
+		if (i == ARRAY_SIZE(cases) - 1)
+			len = 12; /* with the NUL inside */
+		r = owned_links_parse(cases[i].text, len, &o, &line);
+		if (!cases[i].bad_line) {
+			text = owned_links_format(&o);
+			tap_ok(r == 0 && text && streq(text, cases[i].text),
+			       "owned-links: '%s' parses and formats back", show(cases[i].text));
+			free(text);
+		} else {
+			tap_ok(r == -EBADMSG && line == cases[i].bad_line,
+			       "owned-links: '%s' refused at line %u (got %d, line %u)",
+			       show(cases[i].text), cases[i].bad_line, r, line);
+		}
+	}
+
+	mkdir(tpath("own"), 0700);
+	tap_ok(state_owned_links_load(tpath("own"), &o) == 0 && o.n == 0,
+	       "owned-links: a missing file is an empty list");
+	r = state_owned_links_add(tpath("own"), "lxtg1");
+	if (r == 0)
+		r = state_owned_links_add(tpath("own"), "lxtg0");
+	if (r == 0)
+		r = state_owned_links_add(tpath("own"), "lxtg1");
+	tap_ok(r == 0 && state_owned_links_load(tpath("own"), &o) == 0 && o.n == 2 &&
+		       streq(o.name[0], "lxtg1") && streq(o.name[1], "lxtg0"),
+	       "owned-links: add records each name once, in order");
+	tap_ok(state_owned_links_add(tpath("own"), "bad name") == -EINVAL,
+	       "owned-links: add refuses an invalid name");
+	for (int i = 0; i < OWNED_LINKS_MAX; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "l%d", i);
+		r = state_owned_links_add(tpath("own"), n);
+	}
+	tap_ok(r == -E2BIG, "owned-links: full at %d names (-E2BIG)", OWNED_LINKS_MAX);
+	tap_ok(state_owned_links_clear(tpath("own")) == 0 &&
+		       access(tpath("own/" STATE_OWNED_LINKS), F_OK) < 0 && errno == ENOENT &&
+		       state_owned_links_clear(tpath("own")) == 0,
+	       "owned-links: clear removes the file, and again is fine");
+	{
+		int fd = open(tpath("own/" STATE_OWNED_LINKS), O_CREAT | O_WRONLY, 0600);
+
+		tap_ok(fd >= 0 && write(fd, "lxtg1\nx y\n", 10) == 10 && close(fd) == 0 &&
+			       state_owned_links_load(tpath("own"), &o) == -EBADMSG &&
+			       state_owned_links_add(tpath("own"), "lxtg2") == -EBADMSG,
+		       "owned-links: a damaged file is -EBADMSG for load and add (not overwritten)");
+	}
+}
+
+static void test_sysctl_journal(void)
+{
+	static const struct journal_case cases[] = {
+		{"", 0},
+		{"net/ipv4/ip_forward 0\n", 0},
+		{"net/ipv6/conf/eth0/accept_ra 1\nnet/bridge/bridge-nf-call-iptables 1\n", 0},
+		{"net/ipv6/conf/eth0.10/proxy_ndp 0\n", 0},
+		{"net/ipv4/ip_forward 0", 1},          /* unended */
+		{"net/ipv4/ip_forward\n", 1},          /* no value */
+		{"net/ipv4/ip_forward \n", 1},         /* empty value */
+		{"net/ipv4/ip_forward 0 1\n", 1},      /* two tokens */
+		{"net/ipv4/ip_forward\t0\n", 1},
+		{"/net/ipv4/ip_forward 0\n", 1},       /* absolute */
+		{"net/../../etc/passwd 0\n", 1},       /* leaves /proc/sys */
+		{"net/ipv4/./ip_forward 0\n", 1},
+		{"net//ipv4 0\n", 1},
+		{"net/ipv4/ 0\n", 1},
+		{"net/ipv4/ip_forward 0\nnet/ipv4/ip_forward 1\n", 2}, /* twice */
+		{"net/ipv4/ip_forward 0\nnet/ipv4/x$y 1\n", 2},
+		{"k \x7f\n", 1},
+	};
+	struct sysctl_journal j = {0};
+	char *text;
+	unsigned line;
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		r = sysctl_journal_parse(cases[i].text, strlen(cases[i].text), &j, &line);
+		if (!cases[i].bad_line) {
+			text = sysctl_journal_format(&j);
+			tap_ok(r == 0 && text && streq(text, cases[i].text),
+			       "host-sysctls: '%s' parses and formats back", show(cases[i].text));
+			free(text);
+		} else {
+			tap_ok(r == -EBADMSG && line == cases[i].bad_line,
+			       "host-sysctls: '%s' refused at line %u (got %d, line %u)",
+			       show(cases[i].text), cases[i].bad_line, r, line);
+		}
+	}
+
+	j.n = 0;
+	tap_ok(sysctl_journal_add(&j, "net/ipv4/ip_forward", "0") == 0 &&
+		       sysctl_journal_add(&j, "net/ipv4/ip_forward", "1") == -EEXIST &&
+		       sysctl_journal_add(&j, "net/x", "a b") == -EINVAL &&
+		       sysctl_journal_add(&j, "net/x\ny 1\nz", "0") == -EINVAL &&
+		       sysctl_journal_find(&j, "net/ipv4/ip_forward") == 0 &&
+		       sysctl_journal_find(&j, "net/ipv4") == -ENOENT,
+	       "host-sysctls: add refuses a second value for a key and anything that would not parse");
+	mkdir(tpath("sys"), 0700);
+	tap_ok(state_sysctl_journal_load(tpath("sys"), &j) == 0 && j.n == 0,
+	       "host-sysctls: a missing file is an empty journal");
+	sysctl_journal_add(&j, "net/ipv4/ip_forward", "0");
+	sysctl_journal_add(&j, "net/ipv6/conf/all/forwarding", "0");
+	r = state_sysctl_journal_save(tpath("sys"), &j);
+	tap_ok(r == 0 && read_file(tpath("sys/" STATE_HOST_SYSCTLS), &text, NULL) == 0 &&
+		       streq(text, "net/ipv4/ip_forward 0\nnet/ipv6/conf/all/forwarding 0\n"),
+	       "host-sysctls: saved as one line a key");
+	free(text);
+	{
+		struct sysctl_journal back;
+		struct stat st;
+
+		tap_ok(state_sysctl_journal_load(tpath("sys"), &back) == 0 && back.n == 2 &&
+			       streq(back.e[1].key, "net/ipv6/conf/all/forwarding") &&
+			       stat(tpath("sys/" STATE_HOST_SYSCTLS), &st) == 0 &&
+			       (st.st_mode & 07777) == 0600,
+		       "host-sysctls: loads back, file mode 0600");
+	}
+	j.n = 0;
+	tap_ok(state_sysctl_journal_save(tpath("sys"), &j) == 0 &&
+		       access(tpath("sys/" STATE_HOST_SYSCTLS), F_OK) < 0,
+	       "host-sysctls: an empty journal removes the file");
+	for (int i = 0; i <= SYSCTL_JOURNAL_MAX; i++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "net/k%d", i);
+		r = sysctl_journal_add(&j, k, "1");
+	}
+	tap_ok(r == -E2BIG && j.n == SYSCTL_JOURNAL_MAX, "host-sysctls: full at %d keys (-E2BIG)",
+	       SYSCTL_JOURNAL_MAX);
+	text = sysctl_journal_format(&j);
+	tap_ok(text && sysctl_journal_parse(text, strlen(text), &j, &line) == 0 &&
+		       j.n == SYSCTL_JOURNAL_MAX,
+	       "host-sysctls: a full journal round-trips");
+	free(text);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -1114,6 +1291,8 @@ int main(void)
 	test_torn_writes();
 	test_lock_paths();
 	test_lock_blocks();
+	test_owned_links();
+	test_sysctl_journal();
 
 	remove_tree(tmproot);
 	return tap_done();

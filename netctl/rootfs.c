@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "addr.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "render.h"
+#include "rootfs.h"
+#include "templates.h"
+#include "util.h"
+
+int rootfs_write_file(const struct paths *p, const char *rel, const char *data, mode_t mode,
+		      bool *changed, struct errmsg *e)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (pathf(path, sizeof(path), "%s/%s", p->rootfs, rel) < 0)
+		return fail(e, -ENAMETOOLONG, "%s/%s: path too long", p->rootfs, rel);
+	r = write_if_changed(path, data, mode);
+	if (r < 0)
+		return fail(e, r, "writing %s: %s", path, strerror(-r));
+	if (r > 0 && changed)
+		*changed = true;
+	return 0;
+}
+
+int rootfs_guest_dns(const struct paths *p, const struct conf *c, const struct guest *g, bool del,
+		     struct errmsg *e)
+{
+	static const char *const dirs[] = {"hosts", "dhcp-hosts"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *text = NULL;
+		char path[PATH_MAX];
+		int r;
+
+		if (pathf(path, sizeof(path), "%s/lxtg/%s/%s", p->rootfs, dirs[i], g->name) < 0)
+			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+		if (del) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				return fail(e, -errno, "removing %s: %s", path, strerror(errno));
+			continue;
+		}
+		r = i == 0 ? render_guest_hosts(c, g, &text) : render_guest_dhcp(c, g, &text);
+		if (r < 0)
+			return fail(e, r, "rendering dnsmasq files of %s: %s", g->name,
+				    strerror(-r));
+		r = write_new_or_changed(path, text, 0644);
+		if (r < 0)
+			return fail(e, r, "writing %s: %s", path, strerror(-r));
+	}
+	return 0;
+}
+
+/*
+ * The router can write lxtg/run and lxtg/state: what stands at @path there is
+ * removed unless it is of @type (S_IFIFO, S_IFREG), a symlink included. 0 or -errno.
+ */
+static int remove_unless_type(const char *path, mode_t type)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if ((st.st_mode & S_IFMT) == type)
+		return 0;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* Remove files in a dnsmasq dir whose guest is no longer registered. */
+static void prune_dir(const struct paths *p, const char *rel, const struct registry *reg)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	/* O_NOFOLLOW: never list (and unlink in) a directory a symlink points to. */
+	if (pathf(dir, sizeof(dir), "%s/%s", p->rootfs, rel) < 0 ||
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && !registry_find(reg, de->d_name))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+int rootfs_build(const struct paths *p, const struct conf *c, const struct router_facts *f,
+		 const struct registry *reg, struct rootfs_changes *br, struct errmsg *e)
+{
+	static const char *const dirs[] = {"dev", "proc", "sys", "tmp", "run", "usr", "etc/lxtg",
+					   "lxtg/hosts", "lxtg/dhcp-hosts", "lxtg/state",
+					   "lxtg/run/dnsmasq.d", "var"};
+	/* Mirror the host's merged-/usr links so host binaries find their loader. */
+	static const char *const links[][2] = {{"usr/bin", "bin"}, {"usr/sbin", "sbin"},
+					       {"usr/lib", "lib"}, {"usr/lib64", "lib64"},
+					       {"/run", "var/run"}};
+	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL;
+	char path[PATH_MAX];
+	int r;
+
+	r = mkdir_p(p->router, 0700);
+	if (r < 0)
+		return fail(e, r, "creating %s: %s", p->router, strerror(-r));
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (pathf(path, sizeof(path), "%s/%s", p->rootfs, dirs[i]) < 0)
+			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+		r = mkdir_p(path, 0755);
+		if (r < 0)
+			return fail(e, r, "creating %s: %s", path, strerror(-r));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		if (pathf(path, sizeof(path), "%s/%s", p->rootfs, links[i][1]) < 0)
+			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+		r = symlink_ensure(links[i][0], path);
+		if (r < 0)
+			return fail(e, r, "linking %s: %s", path, strerror(-r));
+	}
+	r = render_inittab(c, &inittab);
+	if (r == 0)
+		r = render_dnsmasq(c, f->mtu, &dnsmasq);
+	if (r == 0)
+		r = render_lxc_conf(c, f, &lxcconf);
+	if (r < 0)
+		return fail(e, r, "rendering router files: %s", strerror(-r));
+	if ((r = rootfs_write_file(p, "etc/inittab", inittab, 0644, &br->inittab_changed, e)) ||
+	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", tmpl_udhcpc_script, 0755,
+				   &br->inittab_changed, e)) ||
+	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644,
+				   &br->dnsmasq_changed, e)) ||
+	    (r = rootfs_write_file(p, "etc/passwd",
+				   "root:x:0:0:root:/:/bin/sh\n"
+				   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+				   0644, NULL, e)) ||
+	    /* The mount point of lxtg-init: LXC cannot create it in a read-only rootfs. */
+	    (r = rootfs_write_file(p, "lxtg/lxtg-init", "", 0755, NULL, e)) ||
+	    (r = rootfs_write_file(p, "etc/group", "root:x:0:\nnogroup:x:65534:\n", 0644, NULL,
+				   e)) ||
+	    (r = rootfs_write_file(p, "etc/hosts", "127.0.0.1 localhost\n::1 localhost\n", 0644,
+				   NULL, e)))
+		return r;
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		r = rootfs_guest_dns(p, c, &reg->guests[i], false, e);
+		if (r < 0)
+			return r;
+	}
+	prune_dir(p, "lxtg/hosts", reg);
+	prune_dir(p, "lxtg/dhcp-hosts", reg);
+	if (pathf(path, sizeof(path), "%s/lxtg/run/go", p->rootfs) < 0)
+		return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+	r = remove_unless_type(path, S_IFIFO);
+	if (r < 0)
+		return fail(e, r, "removing %s: %s", path, strerror(-r));
+	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
+		return fail(e, -errno, "creating %s: %s", path, strerror(errno));
+	/* dnsmasq would not start with anything but a file (or nothing) there. */
+	if (pathf(path, sizeof(path), "%s/lxtg/state/dnsmasq.leases", p->rootfs) < 0)
+		return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+	r = remove_unless_type(path, S_IFREG);
+	if (r < 0)
+		return fail(e, r, "removing %s: %s", path, strerror(-r));
+
+	fault_point("up: rootfs written");
+	r = mkdir_p(p->ct_dir, 0755);
+	if (r < 0)
+		return fail(e, r, "creating %s: %s", p->ct_dir, strerror(-r));
+	r = write_if_changed(p->ct_config, lxcconf, 0644);
+	if (r < 0)
+		return fail(e, r, "writing %s: %s", p->ct_config, strerror(-r));
+	br->lxc_changed = r > 0;
+	return 0;
+}
+
+/*
+ * The nameservers of a resolv.conf that the router can reach (no loopback
+ * stub), as resolv.conf lines, and its first search domain (or "domain")
+ * into @domain if it is a plain name of at least two labels. 0 or -errno.
+ */
+static int host_resolv(const char *path, char **ret_ns, char *domain, size_t dsize)
+{
+	_cleanup_free_ char *text = NULL, *out = NULL;
+	size_t len, olen = 0;
+	int r;
+
+	r = read_file(path, &text, &len);
+	if (r < 0)
+		return r;
+	out = calloc(1, len + 1);
+	if (!out)
+		return -ENOMEM;
+	for (char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		char word[16], val[256];
+		struct in_addr a4;
+		struct in6_addr a6;
+
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		if (sscanf(l, "%15s %255s", word, val) != 2)
+			continue;
+		if (streq(word, "nameserver") &&
+		    ((addr_parse_ip4(val, &a4) == 0 && (ip4_h(a4) >> 24) != 127) ||
+		     (addr_parse_ip6(val, &a6) == 0 && !IN6_IS_ADDR_LOOPBACK(&a6))))
+			olen += (size_t)sprintf(out + olen, "nameserver %s\n", val);
+		else if ((streq(word, "search") || streq(word, "domain")) && !*domain &&
+			 valid_domain(val) && strchr(val, '.'))
+			strscpy(domain, dsize, val);
+	}
+	*ret_ns = out;
+	out = NULL;
+	return 0;
+}
+
+int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *changed,
+			  struct errmsg *e)
+{
+	/* The host's own list first; behind a local stub (systemd-resolved), its upstreams. */
+	static const char *const files[] = {"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"};
+	_cleanup_free_ char *ns = NULL;
+	char domain[256] = "", path[PATH_MAX], rebind[300] = "";
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files) && (!ns || !*ns); i++) {
+		free(ns);
+		ns = NULL;
+		if (host_resolv(files[i], &ns, domain, sizeof(domain)) == -ENOMEM)
+			return fail(e, -ENOMEM, "out of memory");
+	}
+	if (c->upstream_auto) {
+		if (pathf(path, sizeof(path), "%s/lxtg/run/resolv.conf", p->rootfs) < 0)
+			return fail(e, -ENAMETOOLONG, "path too long");
+		r = write_if_changed(path, ns ? ns : "", 0644);
+		if (r < 0)
+			return fail(e, r, "writing %s: %s", path, strerror(-r));
+	}
+	/* The LAN's own names may point into the LAN: exempt the host's search
+	 * domain from dnsmasq's rebind protection, as a DHCP lease's domain is
+	 * with macvlan attach (managed-rootfs/udhcpc.script). */
+	if (*domain)
+		snprintf(rebind, sizeof(rebind), "rebind-domain-ok=/%s/", domain);
+	strcat(rebind, "\n");
+	if (pathf(path, sizeof(path), "%s/lxtg/run/dnsmasq.d/uplink.conf", p->rootfs) < 0)
+		return fail(e, -ENAMETOOLONG, "path too long");
+	r = write_if_changed(path, rebind, 0644);
+	if (r < 0)
+		return fail(e, r, "writing %s: %s", path, strerror(-r));
+	if (r > 0)
+		*changed = true;
+	return 0;
+}

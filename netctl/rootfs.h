@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The router's rootfs under STATE/router/rootfs and its container config:
+ * the directories and generated files (inittab, dnsmasq.conf, radvd.conf),
+ * the guests' dnsmasq files, and the FIFO the router's init waits on. All
+ * writes converge (write_if_changed): a second `up` touches nothing.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "errmsg.h"
+#include "paths.h"
+#include "state.h"
+#include "topology.h"
+
+/* What rootfs_build() changed, so `up` restarts only what must be restarted. */
+struct rootfs_changes {
+	bool lxc_changed, inittab_changed, dnsmasq_changed, radvd_changed;
+};
+
+/*
+ * rootfs_build - the rootfs, every registered guest's dnsmasq files (and no
+ * other's), the release FIFO, and the container config in the lxcpath.
+ * 0 or -errno with e->msg set.
+ */
+int rootfs_build(const struct paths *p, const struct conf *c, const struct router_facts *f,
+		 const struct registry *reg, struct rootfs_changes *br, struct errmsg *e);
+/* Write @data to rootfs/@rel if it differs; sets *@changed (if given) when it did. */
+int rootfs_write_file(const struct paths *p, const char *rel, const char *data, mode_t mode,
+		      bool *changed, struct errmsg *e);
+/*
+ * rootfs_guest_dns - write (or with @del remove) the guest's files in the
+ * router's dnsmasq hostsdir and dhcp-hostsdir (write_new_or_changed).
+ */
+int rootfs_guest_dns(const struct paths *p, const struct conf *c, const struct guest *g, bool del,
+		     struct errmsg *e);
+/*
+ * rootfs_host_resolvers - attach = routed has no DHCP on the router: with
+ * upstream = auto its upstreams are the host's resolvers (minus loopback
+ * stubs, which the router cannot reach; behind systemd-resolved's stub, the
+ * stub's upstreams), written to the router's lxtg/run/resolv.conf; and the
+ * host's search domain (two labels at least) is exempted from dnsmasq's
+ * rebind protection in lxtg/run/dnsmasq.d/uplink.conf, setting *@changed when
+ * that file changed (dnsmasq must restart to read it).
+ */
+int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *changed,
+			  struct errmsg *e);

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <poll.h>
+
+#include "nft.h"
+#include "publish.h"
+#include "render.h"
+#include "routerns.h"
+#include "sysctl.h"
+#include "util.h"
+
+/* The router's sysctls, accept_ra=2 before forwarding. */
+static int inside_sysctls(const struct conf *c, struct errmsg *e)
+{
+	const char *v6 = c->ipv6 ? "0" : "1";
+	const char *server = c->mode == MODE_SERVER && c->ipv6 ? "1" : "0";
+	int r;
+
+	struct {
+		const char *key, *val;
+	} ctl[] = {
+		{"net/ipv6/conf/all/disable_ipv6", v6},
+		{"net/ipv6/conf/default/disable_ipv6", v6},
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/disable_ipv6", v6},
+		{"net/ipv6/conf/" ROUTER_GUEST_IF "/disable_ipv6", v6},
+		{"net/ipv6/conf/" ROUTER_HOST_IF "/disable_ipv6", v6},
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/accept_ra", "2"},
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/autoconf", "1"},
+		{"net/ipv6/conf/" ROUTER_GUEST_IF "/accept_ra", "0"},
+		{"net/ipv6/conf/" ROUTER_HOST_IF "/accept_ra", "0"},
+		{"net/ipv6/conf/" ROUTER_GUEST_IF "/accept_dad", "0"},
+		{"net/ipv6/conf/" ROUTER_HOST_IF "/accept_dad", "0"},
+		{"net/ipv4/conf/all/rp_filter", "0"},
+		{"net/ipv4/conf/" ROUTER_UPLINK_IF "/rp_filter", "2"},
+		{"net/ipv4/conf/" ROUTER_GUEST_IF "/rp_filter", "1"},
+		{"net/ipv4/conf/" ROUTER_HOST_IF "/rp_filter", "1"},
+		{"net/ipv4/ip_forward", "1"},
+		{"net/ipv6/conf/all/forwarding", c->ipv6 ? "1" : "0"},
+		/* Server mode answers ARP/NDP for guest addresses through exact proxy
+		 * entries only; proxy_delay 0 answers at once instead of after ~400 ms. */
+		{"net/ipv4/neigh/" ROUTER_UPLINK_IF "/proxy_delay", "0"},
+		{"net/ipv6/neigh/" ROUTER_UPLINK_IF "/proxy_delay", "0"},
+		{"net/ipv6/conf/all/proxy_ndp", server},
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/proxy_ndp", server},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
+		/* attach = routed: the router has no eth0 of its own. */
+		if (c->attach == ATTACH_ROUTED && strstr(ctl[i].key, "/" ROUTER_UPLINK_IF "/"))
+			continue;
+		r = sysctl_ensure(ctl[i].key, ctl[i].val);
+		/* With IPv6 disabled the per-interface IPv6 keys may not exist. */
+		if (r == -ENOENT && !c->ipv6 && strstr(ctl[i].key, "ipv6"))
+			continue;
+		if (r < 0)
+			return fail(e, r, "router sysctl %s: %s", ctl[i].key, strerror(-r));
+	}
+	return 0;
+}
+
+/* Addresses on the guest and host links, links up, the default route (routed), no tx checksum. */
+static int inside_links(struct nlk *nl, const struct conf *c, struct errmsg *e)
+{
+	struct in_addr g4 = conf_router_ip4(c), h4 = conf_hostlink_router_ip4(c);
+	struct in6_addr g6, h6;
+	int gi = nlk_ifindex(nl, ROUTER_GUEST_IF), hi = nlk_ifindex(nl, ROUTER_HOST_IF), r;
+
+	if (gi < 0 || hi < 0)
+		return fail(e, gi < 0 ? gi : hi, "router links: %s", strerror(-(gi < 0 ? gi : hi)));
+	conf_router_ip6(c, &g6);
+	conf_hostlink_router_ip6(c, &h6);
+	r = nlk_addr_ensure(nl, gi, AF_INET, &g4, c->guest_subnet.plen);
+	if (r == 0)
+		r = nlk_addr_ensure(nl, hi, AF_INET, &h4, c->host_subnet.plen);
+	if (r == 0 && c->ipv6)
+		r = nlk_addr_ensure(nl, gi, AF_INET6, &g6, c->guest_prefix.plen);
+	if (r == 0 && c->ipv6)
+		r = nlk_addr_ensure(nl, hi, AF_INET6, &h6, c->host_prefix.plen);
+	if (r < 0)
+		return fail(e, r, "router addresses: %s", nlk_strerror(nl, r));
+	r = nlk_link_up(nl, "lo", 0);
+	if (r == 0 && c->attach != ATTACH_ROUTED)
+		r = nlk_link_up(nl, ROUTER_UPLINK_IF, 0);
+	if (r == 0)
+		r = nlk_link_up(nl, ROUTER_GUEST_IF, 0);
+	if (r == 0)
+		r = nlk_link_up(nl, ROUTER_HOST_IF, 0);
+	if (r < 0)
+		return fail(e, r, "router links up: %s", nlk_strerror(nl, r));
+	if (c->attach == ATTACH_ROUTED) {
+		/* The way out is the host. */
+		struct in_addr any4 = {0}, host4 = conf_hostlink_host_ip4(c);
+		struct in6_addr any6 = IN6ADDR_ANY_INIT, host6;
+
+		conf_hostlink_host_ip6(c, &host6);
+		r = nlk_route_replace(nl, AF_INET, &any4, 0, &host4, hi);
+		if (r == 0 && c->ipv6)
+			r = nlk_route_replace(nl, AF_INET6, &any6, 0, &host6, hi);
+		if (r < 0)
+			return fail(e, r, "router default route via the host: %s",
+				    nlk_strerror(nl, r));
+	}
+	/* DHCP replies leave dnsmasq with a partial checksum that a veth never
+	 * fills in; clients reading raw frames would drop them. */
+	r = nlk_tx_csum_off(nl, ROUTER_GUEST_IF);
+	if (r < 0 && r != -EOPNOTSUPP)
+		return fail(e, r, "checksum offload of the router's %s: %s", ROUTER_GUEST_IF,
+			    strerror(-r));
+	return 0;
+}
+
+static int inside_ruleset(const struct conf *c, const struct registry *reg, struct errmsg *e)
+{
+	_cleanup_free_ char *rules = NULL;
+	int r = render_ruleset(c, reg, &rules);
+
+	return nftx_load("the router ruleset", r, rules, e);
+}
+
+int routerns_configure(const struct conf *c, const struct registry *reg, struct errmsg *e)
+{
+	struct nlk *nl = NULL;
+	int r;
+
+	r = inside_sysctls(c, e);
+	if (r < 0)
+		return r;
+	r = nlk_open(&nl);
+	if (r < 0)
+		return fail(e, r, "netlink in the router: %s", strerror(-r));
+	r = inside_links(nl, c, e);
+	nlk_close(nl);
+	return r < 0 ? r : inside_ruleset(c, reg, e);
+}
+
+void routerns_learn_prefix(struct nlk *nl, const char *ifname, const struct conf *c,
+			   long deadline, struct ip6_net *ret)
+{
+	int up = nlk_ifindex(nl, ifname), r;
+	struct in6_addr a;
+	uint8_t plen = 0;
+
+	if (c->mode != MODE_SERVER || !c->ipv6 || !c->server_prefix_auto || up < 0)
+		return;
+	/* SLAAC on the LAN takes one RA: poll for it, bounded. */
+	while ((r = nlk_addr_first_global(nl, up, AF_INET6, &a, &plen)) == -ENOENT &&
+	       now_ms() < deadline)
+		poll(NULL, 0, 10);
+	if (r == 0 && plen == 64) {
+		memset(ret, 0, sizeof(*ret));
+		ret->plen = 64;
+		memcpy(&ret->addr, &a, 8);
+	} else {
+		log_info("no IPv6 prefix learned on %s: guests get no LAN IPv6", ifname);
+	}
+}
+
+int routerns_publish(const struct conf *c, const struct registry *reg, long deadline,
+		     struct runtime *learned, struct conf *model, struct errmsg *e)
+{
+	struct nlk *nl = NULL;
+	int r;
+
+	r = nlk_open(&nl);
+	if (r < 0)
+		return fail(e, r, "netlink in the router: %s", strerror(-r));
+	runtime_overlay(c, learned, model);
+	if (model->attach != ATTACH_ROUTED) {
+		routerns_learn_prefix(nl, ROUTER_UPLINK_IF, model, deadline, &learned->prefix);
+		runtime_overlay(c, learned, model);
+	}
+	for (size_t i = 0; i < reg->n_guests && r == 0; i++)
+		r = publish_apply(nl, model, &reg->guests[i], false);
+	if (r < 0)
+		fail(e, r, "publishing guests on the uplink: %s", nlk_strerror(nl, r));
+	nlk_close(nl);
+	return r;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The router's shape: the names of its links inside its namespace, and the
+ * facts about it that only the running system knows (MTU, MACs, the host-side
+ * veth names), which `up` resolves and the renderers consume.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <stdint.h>
+
+#define ROUTER_GUEST_IF "eth1"
+#define ROUTER_HOST_IF "eth2"
+#define ROUTER_UPLINK_IF "eth0"
+
+/* Facts known only at run time, resolved by the router module. */
+struct router_facts {
+	uint32_t mtu;
+	const char *rootfs;
+	const char *uplink;     /* link the macvlan hangs off */
+	const char *init;       /* lxtg-init, bind-mounted as the router's PID 1 */
+	uint8_t mac_uplink[6], mac_guest[6], mac_host[6];
+	char veth_guest[IFNAMSIZ], veth_host[IFNAMSIZ]; /* host-side veth names */
+};
