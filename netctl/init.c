@@ -71,6 +71,9 @@ static int parse_inittab(const char *path, struct service *svc, size_t *ret_n)
 		if (!argc)
 			continue;
 		s->name = strrchr(s->argv[0], '/') ? strrchr(s->argv[0], '/') + 1 : s->argv[0];
+		/* "busybox udhcpc ...": the applet names the service (and its log). */
+		if (!strcmp(s->name, "busybox") && argc > 1)
+			s->name = s->argv[1];
 		n++;
 	}
 	*ret_n = n;
