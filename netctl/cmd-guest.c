@@ -4,6 +4,7 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "create.h"
 #include "guest.h"
 #include "state.h"
 #include "status.h"
@@ -66,6 +67,201 @@ static int guest_add_cmd(const struct ctx *ctx, int argc, char **argv)
 	return finish(guest_add(&env.paths, &env.model, &req, &e), &e);
 }
 
+/* Split argv at "--": what follows is the template's (NULL-terminated in place). */
+static char **split_dashdash(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++)
+		if (streq(argv[i], "--")) {
+			argv[i] = NULL;
+			*argc = i;
+			return argv + i + 1;
+		}
+	return NULL;
+}
+
+#define CREATE_USAGE                                                                        \
+	"guest create NAME (--template T [-- ARGS] | --clone BASE [--snapshot]) [--ipv4 ADDR] " \
+	"[--mac MAC] [--port SPEC]... [--mount HOST:GUEST[:ro]]... [--hostname FQDN] "          \
+	"[--autostart] [--start] [--provision FILE]..."
+#define CREATE_MAX 32
+
+static int guest_create_cmd(const struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"template", required_argument, NULL, 't'}, {"clone", required_argument, NULL, 'c'},
+		{"snapshot", no_argument, NULL, 'S'},       {"ipv4", required_argument, NULL, '4'},
+		{"mac", required_argument, NULL, 'm'},      {"port", required_argument, NULL, 'p'},
+		{"mount", required_argument, NULL, 'M'},    {"hostname", required_argument, NULL, 'H'},
+		{"autostart", no_argument, NULL, 'a'},      {"start", no_argument, NULL, 's'},
+		{"provision", required_argument, NULL, 'P'}, {},
+	};
+	static struct port_fwd ports[CREATE_MAX];
+	static struct mount_spec mounts[CREATE_MAX];
+	static const char *provision[CREATE_MAX];
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
+	struct create_req req = {.ports = ports, .mounts = mounts, .provision = provision};
+	struct errmsg e = {0};
+	char **targs = split_dashdash(&argc, argv);
+	int o, r;
+
+	req.tmpl_argv = targs;
+	req.verbose = ctx->verbose >= 2;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		bool full = (o == 'p' && req.n_ports == CREATE_MAX) ||
+			    (o == 'M' && req.n_mounts == CREATE_MAX) ||
+			    (o == 'P' && req.n_provision == CREATE_MAX);
+
+		if (full) {
+			cli_error("guest create: at most %d of each --port, --mount, --provision",
+				  CREATE_MAX);
+			return EXIT_USAGE;
+		}
+		switch (o) {
+		case 't':
+			if (!valid_name(optarg)) {
+				cli_error("guest create: --template: invalid template name");
+				return EXIT_USAGE;
+			}
+			req.tmpl = optarg;
+			break;
+		case 'c':
+			if (!valid_name(optarg)) {
+				cli_error("guest create: --clone: invalid container name");
+				return EXIT_USAGE;
+			}
+			req.clone = optarg;
+			break;
+		case 'S':
+			req.snapshot = true;
+			break;
+		case '4':
+			if (addr_parse_ip4(optarg, &req.add.ip4) < 0) {
+				cli_error("guest create: --ipv4: invalid IPv4 address");
+				return EXIT_USAGE;
+			}
+			req.add.has_ip4 = true;
+			break;
+		case 'm':
+			if (mac_parse(optarg, req.add.mac) < 0) {
+				cli_error("guest create: --mac: invalid unicast MAC address");
+				return EXIT_USAGE;
+			}
+			req.add.has_mac = true;
+			break;
+		case 'p':
+			if (port_parse(optarg, true, &ports[req.n_ports]) < 0) {
+				cli_error("guest create: --port: invalid forward '%s' (want "
+					  "[ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp])",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			req.n_ports++;
+			break;
+		case 'M':
+			if (mount_parse(optarg, &mounts[req.n_mounts]) < 0) {
+				cli_error("guest create: --mount: invalid '%s' (want HOST:GUEST[:ro], "
+					  "absolute paths without blanks, ':' or '..')",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			req.n_mounts++;
+			break;
+		case 'H':
+			if (!valid_domain(optarg)) {
+				cli_error("guest create: --hostname: invalid host name");
+				return EXIT_USAGE;
+			}
+			req.hostname = optarg;
+			break;
+		case 'a':
+			req.autostart = true;
+			break;
+		case 's':
+			req.start = true;
+			break;
+		case 'P':
+			if (access(optarg, R_OK) < 0) {
+				cli_error("guest create: --provision: %s: %s", optarg, strerror(errno));
+				return EXIT_USAGE;
+			}
+			provision[req.n_provision++] = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || !req.tmpl == !req.clone || (targs && !req.tmpl)) {
+		cli_error("guest create: usage: " CREATE_USAGE);
+		return EXIT_USAGE;
+	}
+	req.add.name = argv[optind];
+	if (!valid_name(req.add.name)) {
+		cli_error("guest create: invalid name (1-63 of a-z 0-9 -, no edge '-', not all "
+			  "digits)");
+		return EXIT_USAGE;
+	}
+	r = cli_prepare(ctx, "guest create", CLI_RUNTIME | CLI_LOCK, NULL, 0, &env);
+	if (r != EXIT_OK)
+		return r;
+	return finish(guest_create(&env.paths, &env.model, &req, &e), &e);
+}
+
+/* Ask on a terminal; anything but y/yes is no. */
+static bool confirm(const char *what)
+{
+	char line[16];
+
+	fprintf(stderr, "%s [y/N] ", what);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\n")] = '\0';
+	return streq(line, "y") || streq(line, "yes");
+}
+
+static int guest_destroy_cmd(const struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"yes", no_argument, NULL, 'y'},
+		{"force", no_argument, NULL, 'f'},
+		{},
+	};
+	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
+	struct errmsg e = {0};
+	bool yes = false, force = false;
+	char q[160];
+	int o, r;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "yf", opts, NULL)) != -1) {
+		if (o == 'y')
+			yes = true;
+		else if (o == 'f')
+			force = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind != argc - 1 || !valid_name(argv[optind])) {
+		cli_error("guest destroy: usage: guest destroy NAME [--yes] [--force]");
+		return EXIT_USAGE;
+	}
+	if (!yes) {
+		if (!isatty(STDIN_FILENO)) {
+			cli_error("guest destroy: not on a terminal: --yes confirms");
+			return EXIT_USAGE;
+		}
+		snprintf(q, sizeof(q), "Destroy container %s and everything in it?", argv[optind]);
+		if (!confirm(q)) {
+			cli_error("guest destroy: %s kept", argv[optind]);
+			return EXIT_FAIL;
+		}
+	}
+	r = cli_prepare(ctx, "guest destroy", CLI_RUNTIME | CLI_LOCK, NULL, 0, &env);
+	if (r != EXIT_OK)
+		return r;
+	return finish(guest_destroy(&env.paths, &env.model, argv[optind], force, &e), &e);
+}
+
 static int guest_del_cmd(const struct ctx *ctx, int argc, char **argv)
 {
 	struct errmsg e = {0};
@@ -103,7 +299,11 @@ int cmd_guest(const struct ctx *ctx, int argc, char **argv)
 		return guest_del_cmd(ctx, argc - 1, argv + 1);
 	if (argc >= 2 && streq(argv[1], "list"))
 		return guest_list_cmd(ctx, argc - 1, argv + 1);
-	cli_error("guest: usage: guest add|del|list ...");
+	if (argc >= 2 && streq(argv[1], "create"))
+		return guest_create_cmd(ctx, argc - 1, argv + 1);
+	if (argc >= 2 && streq(argv[1], "destroy"))
+		return guest_destroy_cmd(ctx, argc - 1, argv + 1);
+	cli_error("guest: usage: guest add|del|list|create|destroy ...");
 	return EXIT_USAGE;
 }
 

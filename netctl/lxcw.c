@@ -19,11 +19,13 @@ static struct {
 	__typeof__(&lxc_container_new) container_new;
 	__typeof__(&lxc_container_put) container_put;
 	__typeof__(&lxc_get_global_config_item) global_config_item;
+	__typeof__(&lxc_attach_run_command) attach_run_command;
 } lxc;
 static const char *const lxc_names[] = {
 	"lxc_container_new",
 	"lxc_container_put",
 	"lxc_get_global_config_item",
+	"lxc_attach_run_command",
 };
 static struct lazylib liblxc = {LIBLXC_SONAME, lxc_names, ARRAY_SIZE(lxc_names), NULL, 0};
 
@@ -148,6 +150,98 @@ int lxcw_attach_iface(const char *lxcpath, const char *name, const char *dev, co
 	if (!c->is_running(c))
 		return -ESRCH;
 	return c->attach_interface(c, dev, dst) ? 0 : -EIO;
+}
+
+int lxcw_create(const char *lxcpath, const char *name, const char *tmpl, char *const argv[],
+		bool quiet)
+{
+	_cleanup_lxc_ struct lxc_container *c = NULL;
+	int r;
+
+	r = open_ct(lxcpath, name, &c);
+	if (r < 0)
+		return r;
+	if (c->is_defined(c))
+		return -EEXIST;
+	/* The template's own output (debootstrap...) only with -v. */
+	if (!c->create(c, tmpl, "dir", NULL, quiet ? LXC_CREATE_QUIET : 0, argv))
+		return -EIO;
+	return 0;
+}
+
+int lxcw_clone(const char *lxcpath, const char *base, const char *name, bool snapshot)
+{
+	_cleanup_lxc_ struct lxc_container *c = NULL, *copy = NULL, *exists = NULL;
+	int r;
+
+	r = open_ct(lxcpath, base, &c);
+	if (r < 0)
+		return r;
+	if (!c->is_defined(c))
+		return -ENOENT;
+	if (c->is_running(c))
+		return -EBUSY; /* a copy of a running rootfs is torn */
+	r = open_ct(lxcpath, name, &exists);
+	if (r < 0)
+		return r;
+	if (exists->is_defined(exists))
+		return -EEXIST;
+	copy = c->clone(c, name, lxcpath, snapshot ? LXC_CLONE_SNAPSHOT : 0, NULL, NULL, 0, NULL);
+	return copy ? 0 : -EIO;
+}
+
+int lxcw_destroy(const char *lxcpath, const char *name)
+{
+	_cleanup_lxc_ struct lxc_container *c = NULL;
+	int r;
+
+	r = open_ct(lxcpath, name, &c);
+	if (r < 0)
+		return r;
+	if (!c->is_defined(c))
+		return 0;
+	if (c->is_running(c) && (!c->stop(c) || !c->wait(c, "STOPPED", 10)))
+		return -EBUSY;
+	return c->destroy(c) ? 0 : -EIO;
+}
+
+int lxcw_set_items(const char *lxcpath, const char *name, const char *const *items)
+{
+	_cleanup_lxc_ struct lxc_container *c = NULL;
+	int r;
+
+	r = open_ct(lxcpath, name, &c);
+	if (r < 0)
+		return r;
+	if (!c->is_defined(c))
+		return -ENOENT;
+	for (size_t i = 0; items[i] && items[i + 1]; i += 2)
+		if (!c->set_config_item(c, items[i], items[i + 1]))
+			return -EINVAL;
+	return c->save_config(c, NULL) ? 0 : -EIO;
+}
+
+int lxcw_run(const char *lxcpath, const char *name, char *const argv[], char **env, int in_fd,
+	     int out_fd, pid_t *ret_pid)
+{
+	_cleanup_lxc_ struct lxc_container *c = NULL;
+	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+	lxc_attach_command_t cmd = {.program = argv[0], .argv = (char **)argv};
+	int r;
+
+	r = open_ct(lxcpath, name, &c);
+	if (r < 0)
+		return r;
+	if (!c->is_running(c))
+		return -ESRCH;
+	opts.env_policy = LXC_ATTACH_CLEAR_ENV;
+	opts.extra_env_vars = env;
+	opts.stdin_fd = in_fd;
+	opts.stdout_fd = out_fd;
+	opts.stderr_fd = out_fd;
+	if (c->attach(c, lxc.attach_run_command, &cmd, &opts, ret_pid) < 0)
+		return -EIO;
+	return 0;
 }
 
 int lxcw_sock_state(const char *lxcpath, const char *name)

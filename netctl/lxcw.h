@@ -37,6 +37,27 @@ int lxcw_stop(const char *lxcpath, const char *name);
 int lxcw_attach_iface(const char *lxcpath, const char *name, const char *dev, const char *dst);
 
 /*
+ * lxcw_create - define container @name from LXC template @tmpl (its
+ * arguments @argv, NULL-terminated, may be NULL), rootfs in a directory.
+ * @quiet: the template's output goes to /dev/null. -EEXIST, -EIO (the
+ * template failed), 0.
+ */
+int lxcw_create(const char *lxcpath, const char *name, const char *tmpl, char *const argv[],
+		bool quiet);
+/* Copy (or with @snapshot, an overlay snapshot of) the stopped container @base as @name. */
+int lxcw_clone(const char *lxcpath, const char *base, const char *name, bool snapshot);
+/* Stop and destroy a container (config and rootfs); an absent one is fine. */
+int lxcw_destroy(const char *lxcpath, const char *name);
+/* Set config items (NULL-terminated key, value pairs) and save the config. */
+int lxcw_set_items(const char *lxcpath, const char *name, const char *const *items);
+/*
+ * lxcw_run - start @argv inside the running container (all its namespaces),
+ * with only the environment @env (NULL-terminated "K=V"), stdin from @in_fd
+ * and stdout and stderr to @out_fd. The caller waits for *@ret_pid.
+ */
+int lxcw_run(const char *lxcpath, const char *name, char *const argv[], char **env, int in_fd,
+	     int out_fd, pid_t *ret_pid);
+/*
  * lxcw_sock_state - does the container run? Told without liblxc: while it
  * runs, its LXC monitor serves commands on the abstract unix socket
  * "@LXCPATH/NAME/command" of this network namespace, the name liblxc itself

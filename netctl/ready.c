@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "addr.h"
 #include "fsutil.h"
 #include "ready.h"
 #include "util.h"
@@ -87,16 +88,54 @@ int ready_release(const struct paths *p, long deadline)
 	}
 }
 
-/* One DNS query for the router's own name; 1 if dnsmasq answered. */
-static int dns_probe(struct in_addr server, const char *name, const char *domain)
+/* The first A record of an answer whose question section ends at @qend; 0.0.0.0 if none. */
+static struct in_addr dns_first_a(const uint8_t *a, size_t n, size_t qend)
+{
+	struct in_addr none = {0}, ip;
+	unsigned an = (unsigned)(a[6] << 8 | a[7]);
+	size_t p = qend;
+
+	if ((a[3] & 0x0f) != 0) /* RCODE */
+		return none;
+	for (unsigned i = 0; i < an; i++) {
+		unsigned type, rdlen;
+
+		/* The owner name: labels, ended by a zero or a compression pointer. */
+		while (p < n && a[p] && (a[p] & 0xc0) != 0xc0)
+			p += 1u + a[p];
+		p += p < n && a[p] ? 2 : 1;
+		if (p + 10 > n)
+			return none;
+		type = (unsigned)(a[p] << 8 | a[p + 1]);
+		rdlen = (unsigned)(a[p + 8] << 8 | a[p + 9]);
+		p += 10;
+		if (p + rdlen > n)
+			return none;
+		if (type == 1 && rdlen == 4) {
+			memcpy(&ip, a + p, 4);
+			return ip;
+		}
+		p += rdlen;
+	}
+	return none;
+}
+
+/*
+ * One DNS query for NAME.DOMAIN (type A) to @server: 1 if it answered, and
+ * then *@ret_a (if given) holds the first A record, or INADDR_ANY for none.
+ * 0 if no answer came within 50 ms.
+ */
+static int dns_probe(struct in_addr server, const char *name, const char *domain,
+		     struct in_addr *ret_a)
 {
 	uint8_t q[512], a[512];
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53), .sin_addr = server};
-	size_t len = 12;
+	size_t len = 12, qlen;
 	_cleanup_close_ int fd = -1;
 	struct pollfd pfd;
 	char fqdn[320];
 	uint16_t id = (uint16_t)(now_ms() & 0xffff);
+	ssize_t n;
 
 	snprintf(fqdn, sizeof(fqdn), "%s.%s", name, domain);
 	memset(q, 0, 12);
@@ -120,6 +159,7 @@ static int dns_probe(struct in_addr server, const char *name, const char *domain
 	q[len++] = 1; /* A */
 	q[len++] = 0;
 	q[len++] = 1; /* IN */
+	qlen = len;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -129,9 +169,12 @@ static int dns_probe(struct in_addr server, const char *name, const char *domain
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, 50) <= 0)
 		return 0;
-	if (recv(fd, a, sizeof(a), 0) < 12)
+	n = recv(fd, a, sizeof(a), 0);
+	if (n < 12 || a[0] != q[0] || a[1] != q[1] || !(a[2] & 0x80))
 		return 0;
-	return a[0] == q[0] && a[1] == q[1] && (a[2] & 0x80);
+	if (ret_a)
+		*ret_a = dns_first_a(a, (size_t)n, qlen);
+	return 1;
 }
 
 /*
@@ -181,7 +224,7 @@ int ready_wait(const struct paths *p, const struct conf *c, pid_t init, long dea
 
 	while (!dns || !ra) {
 		if (!dns)
-			dns = dns_probe(conf_hostlink_router_ip4(c), c->router, c->domain) > 0;
+			dns = dns_probe(conf_hostlink_router_ip4(c), c->router, c->domain, NULL) > 0;
 		if (!ra)
 			ra = find_proc(init, "radvd") > 0;
 		if (dns && ra)
@@ -202,4 +245,50 @@ void ready_restart_daemon(pid_t init, const char *comm)
 
 	if (pid > 0)
 		kill(pid, SIGTERM);
+}
+
+/* Does dnsmasq's lease file hold @mac with @ip4? */
+static bool leased(const struct paths *p, const uint8_t mac[6], struct in_addr ip4)
+{
+	_cleanup_free_ char *text = read_textf(true, "%s/lxtg/state/dnsmasq.leases", p->rootfs);
+	char want[64], m[MAC_STRLEN];
+
+	if (!text)
+		return false;
+	mac_format(mac, m);
+	snprintf(want, sizeof(want), " %s ", m);
+	for (char *l = strstr(text, want); l; l = strstr(l + 1, want)) {
+		struct in_addr a;
+		char ip[INET_ADDRSTRLEN];
+
+		if (sscanf(l + strlen(want), "%15s", ip) == 1 && inet_pton(AF_INET, ip, &a) == 1 &&
+		    a.s_addr == ip4.s_addr)
+			return true;
+	}
+	return false;
+}
+
+int ready_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool lease,
+		long deadline, struct errmsg *e)
+{
+	struct in_addr a = {0};
+	bool have_lease = !lease, have_name = false;
+	long start = now_ms();
+
+	while (!have_lease || !have_name) {
+		if (!have_lease)
+			have_lease = leased(p, g->mac, g->ip4);
+		if (!have_name)
+			have_name = dns_probe(conf_hostlink_router_ip4(c), g->name, c->domain, &a) > 0 &&
+				    a.s_addr == g->ip4.s_addr;
+		if (have_lease && have_name)
+			break;
+		if (now_ms() > deadline)
+			return fail(e, -ETIMEDOUT, "%s: %s after %ld ms", g->name,
+				    !have_lease ? "no DHCP lease from the router"
+						: "its name does not resolve",
+				    now_ms() - start);
+		poll(NULL, 0, 20);
+	}
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "errmsg.h"
 #include "paths.h"
+#include "state.h"
 
 /* How long `up` waits for a started router to be ready. */
 #define READY_TIMEOUT_MS 5000
@@ -32,3 +33,10 @@ int ready_wait(const struct paths *p, const struct conf *c, pid_t init, long dea
 	       struct errmsg *e);
 /* A daemon whose config changed under a running router: SIGTERM, and init respawns it. */
 void ready_restart_daemon(pid_t init, const char *comm);
+/*
+ * ready_guest - wait (bounded by @deadline) until the guest holds its
+ * address by DHCP (with @lease: dnsmasq's lease file has its MAC and IPv4)
+ * and the router resolves NAME.DOMAIN to it. 0 or -ETIMEDOUT with e->msg.
+ */
+int ready_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool lease,
+		long deadline, struct errmsg *e);

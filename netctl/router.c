@@ -139,6 +139,16 @@ static int up_decide(struct up *u, struct errmsg *e)
 	if (r < 0)
 		return fail(e, r, "probing uplink %s: %s", u->c->uplink, nlk_strerror(u->nl, r));
 	runtime_load(u->p, &before);
+	/* Nothing to ask now (no gateway, or it answers no probe): an earlier
+	 * decision knew more than this one, so keep it rather than flip. */
+	if ((u->uplink.verdict == UPLINK_NO_GATEWAY || u->uplink.verdict == UPLINK_SILENT) &&
+	    before.attach_known && before.attach != u->uplink.attach) {
+		char why[sizeof(u->uplink.why)];
+
+		snprintf(why, sizeof(why), "%.150s; kept the earlier choice", u->uplink.why);
+		strscpy(u->uplink.why, sizeof(u->uplink.why), why);
+		u->uplink.attach = before.attach;
+	}
 	if (u->c->attach == ATTACH_AUTO &&
 	    (u->uplink.verdict != UPLINK_OPEN ||
 	     (before.attach_known && before.attach != u->uplink.attach)))

@@ -14,10 +14,11 @@ rc() { "$@" >/dev/null 2>&1; echo $?; }
 
 help=$(lx --help)
 t_is "--help exits 0" "$(rc lx --help)" 0
-for c in up down status "guest add" "guest del" "guest list" "port add" "port del" check ruleset; do
+for c in up down status "guest add" "guest del" "guest list" "guest create" "guest destroy" \
+	"port add" "port del" check ruleset; do
 	t_ok "--help lists '$c'" grep -q "^  $c" <<<"$help"
 done
-t_is "--help lists nothing else" "$(sed -n '/^Commands:/,/^$/p' <<<"$help" | grep -c '^  ')" 10
+t_is "--help lists nothing else" "$(sed -n '/^Commands:/,/^$/p' <<<"$help" | grep -c '^  ')" 12
 t_ok "--version prints the version" grep -qE '^lxctogo-net [0-9]+\.[0-9]+\.[0-9]+$' <<<"$(lx --version)"
 t_is "no command: exit 2" "$(rc lx)" 2
 t_is "unknown command: exit 2" "$(rc lx frobnicate)" 2
@@ -29,6 +30,16 @@ t_is "commands match by unique prefix (stat = status)" "$(rc lx -c /dev/null sta
 t_is "up with a bad mode: exit 2" "$(rc lx -c /dev/null up sideways)" 2
 t_is "guest add without a name: exit 2" "$(rc lx -c /dev/null guest add)" 2
 t_is "port add with a bad spec: exit 2" "$(rc lx -c /dev/null port add web 80:99999)" 2
+t_is "guest create without --template or --clone: exit 2" "$(rc lx -c /dev/null guest create web)" 2
+t_is "guest create with both: exit 2" \
+	"$(rc lx -c /dev/null guest create web --template busybox --clone base)" 2
+t_is "guest create with a mount path holding a blank: exit 2" \
+	"$(rc lx -c /dev/null guest create web --template busybox --mount '/srv/a b:/data')" 2
+t_is "guest create with a relative mount path: exit 2" \
+	"$(rc lx -c /dev/null guest create web --template busybox --mount 'srv:/data')" 2
+t_is "guest create with a missing provisioning script: exit 2" \
+	"$(rc lx -c /dev/null guest create web --template busybox --provision "$tmp/nope.sh")" 2
+t_is "guest destroy off a terminal without --yes: exit 2" "$(rc lx -c /dev/null guest destroy web </dev/null)" 2
 
 cat >"$tmp/bad.conf" <<'CONF'
 [network]

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "create.h"
+#include "elems.h"
+#include "fsutil.h"
+#include "lxcw.h"
+#include "ready.h"
+#include "util.h"
+
+/* How long a started guest may take to hold its lease (a systemd guest boots first). */
+#define CREATE_READY_MS 60000
+
+/* An absolute path that fits an lxc.mount.entry line: no blank, control byte, backslash or ':'. */
+static bool plain_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '/' || strstr(s, "/../") || (n >= 3 && !strcmp(s + n - 3, "/..")))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == '\\' || *s == ':' || (unsigned char)*s == 0x7f)
+			return false;
+	return true;
+}
+
+int mount_parse(const char *spec, struct mount_spec *ret)
+{
+	char buf[2 * PATH_MAX + 8], *guest, *opt;
+
+	if (strscpy(buf, sizeof(buf), spec) < 0)
+		return -EINVAL;
+	guest = strchr(buf, ':');
+	if (!guest)
+		return -EINVAL;
+	*guest++ = '\0';
+	opt = strchr(guest, ':');
+	if (opt) {
+		*opt++ = '\0';
+		if (strcmp(opt, "ro") != 0)
+			return -EINVAL;
+	}
+	if (!plain_path(buf) || !plain_path(guest) || !strcmp(guest, "/") ||
+	    strscpy(ret->host, sizeof(ret->host), buf) < 0 ||
+	    strscpy(ret->guest, sizeof(ret->guest), guest) < 0)
+		return -EINVAL;
+	ret->ro = opt != NULL;
+	return 0;
+}
+
+/* The container's config: mounts, hostname, autostart through liblxc, then our mark. */
+static int configure(const struct paths *p, const struct create_req *req, struct errmsg *e)
+{
+	const char *name = req->add.name;
+	char (*lines)[2 * PATH_MAX + 64] = NULL;
+	const char **items = NULL;
+	char path[PATH_MAX];
+	size_t n = 0;
+	int fd, r = 0;
+
+	lines = calloc(req->n_mounts + 1, sizeof(*lines));
+	items = calloc(2 * (req->n_mounts + 2) + 1, sizeof(*items));
+	if (!lines || !items) {
+		r = fail(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < req->n_mounts; i++) {
+		const struct mount_spec *m = &req->mounts[i];
+
+		r = mkdir_p(m->host, 0755);
+		if (r < 0) {
+			fail(e, r, "creating %s: %s", m->host, strerror(-r));
+			goto out;
+		}
+		/* create=dir: LXC makes the mount point in the guest's rootfs. */
+		snprintf(lines[i], sizeof(lines[i]), "%s %s none bind,create=dir%s 0 0", m->host,
+			 m->guest + 1, m->ro ? ",ro" : "");
+		items[n++] = "lxc.mount.entry";
+		items[n++] = lines[i];
+	}
+	if (req->hostname) {
+		items[n++] = "lxc.uts.name";
+		items[n++] = req->hostname;
+	}
+	if (req->autostart) {
+		items[n++] = "lxc.start.auto";
+		items[n++] = "1";
+	}
+	if (n) {
+		r = lxcw_set_items(p->lxcpath, name, items);
+		if (r < 0) {
+			fail(e, r, "configuring container %s: %s", name, strerror(-r));
+			goto out;
+		}
+	}
+	if (pathf(path, sizeof(path), "%s/%s/config", p->lxcpath, name) < 0) {
+		r = fail(e, -ENAMETOOLONG, "%s: path too long", name);
+		goto out;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = fail(e, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = write_all(fd, "\n" CREATED_MARK "\n", strlen(CREATED_MARK) + 2);
+	close(fd);
+	if (r < 0)
+		fail(e, r, "%s: %s", path, strerror(-r));
+out:
+	free(lines);
+	free(items);
+	return r;
+}
+
+/* Copy what the script prints, a prefix on every line, until it closes its end. */
+static void relay(int fd, const char *prefix)
+{
+	char buf[4096], line[8192];
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n' && len < sizeof(line) - 1) {
+				line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			fprintf(stderr, "%s%s\n", prefix, line);
+			len = 0;
+		}
+	}
+	if (len) {
+		line[len] = '\0';
+		fprintf(stderr, "%s%s\n", prefix, line);
+	}
+}
+
+/* Run one provisioning script inside the guest, through its own /bin/sh. */
+static int provision_one(const struct paths *p, const struct conf *c, const struct guest *g,
+			 const char *script, const char *label, struct errmsg *e)
+{
+	char v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN] = "", r4[INET_ADDRSTRLEN],
+		r6[INET6_ADDRSTRLEN] = "", prefix[128];
+	char env_buf[8][400];
+	char *env[9] = {0};
+	char sh[] = "/bin/sh", dash_s[] = "-s";
+	char *const argv[] = {sh, dash_s, NULL};
+	struct in_addr ra = conf_router_ip4(c);
+	int in = -1, pipefd[2] = {-1, -1}, status, r;
+	pid_t pid = 0;
+
+	inet_ntop(AF_INET, &g->ip4, v4, sizeof(v4));
+	inet_ntop(AF_INET, &ra, r4, sizeof(r4));
+	if (c->ipv6) {
+		struct in6_addr r6a;
+
+		conf_router_ip6(c, &r6a);
+		inet_ntop(AF_INET6, &r6a, r6, sizeof(r6));
+		if (g->has_ip6)
+			inet_ntop(AF_INET6, &g->ip6, v6, sizeof(v6));
+	}
+	snprintf(env_buf[0], sizeof(env_buf[0]),
+		 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	snprintf(env_buf[1], sizeof(env_buf[1]), "LXTG_GUEST=%s", g->name);
+	snprintf(env_buf[2], sizeof(env_buf[2]), "LXTG_FQDN=%s.%s", g->name, c->domain);
+	snprintf(env_buf[3], sizeof(env_buf[3]), "LXTG_IPV4=%s", v4);
+	snprintf(env_buf[4], sizeof(env_buf[4]), "LXTG_IPV6=%s", v6);
+	snprintf(env_buf[5], sizeof(env_buf[5]), "LXTG_ROUTER4=%s", r4);
+	snprintf(env_buf[6], sizeof(env_buf[6]), "LXTG_ROUTER6=%s", r6);
+	snprintf(env_buf[7], sizeof(env_buf[7]), "LXTG_DOMAIN=%s", c->domain);
+	for (int i = 0; i < 8; i++)
+		env[i] = env_buf[i];
+	in = open(script, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return fail(e, -errno, "%s: %s", script, strerror(errno));
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = fail(e, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	log_info("%s: %s", g->name, label);
+	r = lxcw_run(p->lxcpath, g->name, argv, env, in, pipefd[1], &pid);
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	if (r < 0) {
+		fail(e, r, "%s: %s: cannot run it in the guest: %s", g->name, label, strerror(-r));
+		goto out;
+	}
+	snprintf(prefix, sizeof(prefix), "%s| ", g->name);
+	relay(pipefd[0], prefix);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			r = fail(e, -errno, "%s: %s: %s", g->name, label, strerror(errno));
+			goto out;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		log_info("%s: %s: done", g->name, label);
+		r = 0;
+	} else if (WIFEXITED(status)) {
+		r = fail(e, -EIO, "%s: %s failed with exit status %d; the guest is left as it is",
+			 g->name, label, WEXITSTATUS(status));
+	} else {
+		r = fail(e, -EIO, "%s: %s was killed by signal %d; the guest is left as it is",
+			 g->name, label, WTERMSIG(status));
+	}
+out:
+	if (in >= 0)
+		close(in);
+	for (int i = 0; i < 2; i++)
+		if (pipefd[i] >= 0)
+			close(pipefd[i]);
+	return r;
+}
+
+/* Make the container: from a template or as a clone of a base. */
+static int make_container(const struct paths *p, const struct create_req *req, struct errmsg *e)
+{
+	const char *name = req->add.name;
+	int r;
+
+	if (req->clone) {
+		log_info("%s: cloning %s%s", name, req->clone, req->snapshot ? " (snapshot)" : "");
+		r = lxcw_clone(p->lxcpath, req->clone, name, req->snapshot);
+		if (r == -ENOENT)
+			return bad(e, "guest create: no container %s to clone in %s", req->clone,
+				   p->lxcpath);
+		if (r == -EBUSY)
+			return bad(e, "guest create: %s is running; stop it to clone it", req->clone);
+		return r < 0 ? fail(e, r, "guest create: cloning %s as %s failed: %s", req->clone,
+				    name, strerror(-r))
+			     : 0;
+	}
+	log_info("%s: creating from template %s", name, req->tmpl);
+	r = lxcw_create(p->lxcpath, name, req->tmpl, req->tmpl_argv, !req->verbose);
+	return r < 0 ? fail(e, r, "guest create: template %s failed for %s%s", req->tmpl, name,
+			    req->verbose ? "" : " (run with -v to see its output)")
+		     : 0;
+}
+
+/* Ports, start, readiness: what a rollback undoes if it fails. */
+static int bring_up(const struct paths *p, const struct conf *c, const struct create_req *req,
+		    struct guest *ret, struct errmsg *e)
+{
+	const char *name = req->add.name;
+	struct registry reg = {0};
+	const struct guest *g;
+	int r;
+
+	for (size_t i = 0; i < req->n_ports; i++) {
+		struct port_fwd pf = req->ports[i];
+
+		strscpy(pf.guest, sizeof(pf.guest), name);
+		r = port_add(p, c, &pf, e);
+		if (r < 0)
+			return r;
+	}
+	r = registry_load(p->state, &reg);
+	g = r == 0 ? registry_find(&reg, name) : NULL;
+	if (!g) {
+		registry_free(&reg);
+		return fail(e, r < 0 ? r : -ENOENT, "guest create: %s is not in the registry", name);
+	}
+	*ret = *g;
+	registry_free(&reg);
+	if (!req->start && !req->n_provision)
+		return 0;
+	log_info("%s: starting", name);
+	r = lxcw_start(p->lxcpath, name, NULL);
+	if (r < 0)
+		return fail(e, r, "guest create: starting %s: %s", name, strerror(-r));
+	log_info("%s: waiting for its lease and its name", name);
+	/* A LAN (pool) address is set by LXC, not leased. */
+	return ready_guest(p, c, ret, !publish_v4(c, ret), now_ms() + CREATE_READY_MS, e);
+}
+
+int guest_create(const struct paths *p, const struct conf *c, const struct create_req *req,
+		 struct errmsg *e)
+{
+	const char *name = req->add.name;
+	struct lxcw_info info;
+	struct guest g;
+	long t0 = now_ms();
+	int r;
+
+	if (!req->tmpl == !req->clone)
+		return bad(e, "guest create: give one of --template or --clone");
+	r = lxcw_info(p->lxcpath, name, false, &info);
+	if (r < 0)
+		return fail(e, r, "guest create: %s: %s", name, strerror(-r));
+	if (info.defined)
+		return bad(e, "guest create: container %s exists (`guest add %s` attaches it)", name,
+			   name);
+	r = make_container(p, req, e);
+	if (r < 0)
+		return r;
+	r = configure(p, req, e);
+	if (r == 0)
+		r = guest_add(p, c, &req->add, e);
+	if (r == 0)
+		r = bring_up(p, c, req, &g, e);
+	if (r < 0) {
+		struct errmsg ignore = {0};
+
+		/* No half-made container: all of it goes, and the error stays the first one. */
+		guest_del(p, c, name, &ignore);
+		lxcw_destroy(p->lxcpath, name);
+		return r;
+	}
+	log_info("%s: ready in %ld ms", name, now_ms() - t0);
+	for (size_t i = 0; i < req->n_provision; i++) {
+		char label[PATH_MAX + 64];
+
+		snprintf(label, sizeof(label), "provision %zu/%zu %s", i + 1, req->n_provision,
+			 req->provision[i]);
+		r = provision_one(p, c, &g, req->provision[i], label, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Does the container's config carry CREATED_MARK? */
+static bool made_by_us(const struct paths *p, const char *name)
+{
+	_cleanup_free_ char *text = read_textf(false, "%s/%s/config", p->lxcpath, name);
+
+	return text && strstr(text, "\n" CREATED_MARK "\n");
+}
+
+int guest_destroy(const struct paths *p, const struct conf *c, const char *name, bool force,
+		  struct errmsg *e)
+{
+	struct registry reg = {0};
+	struct lxcw_info info;
+	bool registered;
+	int r;
+
+	r = lxcw_info(p->lxcpath, name, false, &info);
+	if (r < 0)
+		return fail(e, r, "guest destroy: %s: %s", name, strerror(-r));
+	r = registry_load(p->state, &reg);
+	if (r < 0)
+		return fail(e, r, "guest destroy: guest registry: %s", strerror(-r));
+	registered = registry_find(&reg, name) != NULL;
+	registry_free(&reg);
+	if (!info.defined && !registered)
+		return bad(e, "guest destroy: no container %s in %s", name, p->lxcpath);
+	if (info.defined && !force && !made_by_us(p, name))
+		return bad(e, "guest destroy: %s was not made by `guest create` (--force destroys "
+			      "it anyway)",
+			   name);
+	if (info.running) {
+		r = lxcw_stop(p->lxcpath, name);
+		if (r < 0)
+			return fail(e, r, "guest destroy: stopping %s: %s", name, strerror(-r));
+	}
+	if (registered) {
+		r = guest_del(p, c, name, e);
+		if (r < 0)
+			return r;
+	}
+	r = lxcw_destroy(p->lxcpath, name);
+	return r < 0 ? fail(e, r, "guest destroy: destroying %s: %s", name, strerror(-r)) : 0;
+}
