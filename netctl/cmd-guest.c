@@ -100,6 +100,7 @@ static int guest_create_cmd(const struct ctx *ctx, int argc, char **argv)
 	static const char *provision[CREATE_MAX];
 	_cleanup_(cli_env_done) struct cli_env env = {.lock = -1};
 	struct create_req req = {.ports = ports, .mounts = mounts, .provision = provision};
+	struct create_result res = {0};
 	struct errmsg e = {0};
 	char **targs = split_dashdash(&argc, argv);
 	int o, r;
@@ -204,7 +205,21 @@ static int guest_create_cmd(const struct ctx *ctx, int argc, char **argv)
 	r = cli_prepare(ctx, "guest create", CLI_RUNTIME | CLI_LOCK, NULL, 0, &env);
 	if (r != EXIT_OK)
 		return r;
-	return finish(guest_create(&env.paths, &env.model, &req, &e), &e);
+	r = finish(guest_create(&env.paths, &env.model, &req, &res, &e), &e);
+	if (r == EXIT_OK && ctx->json) {
+		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN] = "", mac[MAC_STRLEN];
+
+		inet_ntop(AF_INET, &res.g.ip4, a4, sizeof(a4));
+		if (res.g.has_ip6 && env.model.ipv6)
+			inet_ntop(AF_INET6, &res.g.ip6, a6, sizeof(a6));
+		mac_format(res.g.mac, mac);
+		/* Every value here is validated (name) or formatted by us. */
+		printf("{\"name\":\"%s\",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"mac\":\"%s\","
+		       "\"started\":%s,\"ready_ms\":%ld,\"provisioned\":%zu}\n",
+		       res.g.name, a4, a6, mac, res.started ? "true" : "false", res.ready_ms,
+		       res.provisioned);
+	}
+	return r;
 }
 
 /* Ask on a terminal; anything but y/yes is no. */

@@ -25,6 +25,7 @@ enum section {
 	SEC_IPV6,
 	SEC_DNS,
 	SEC_SERVER,
+	SEC_GUESTS,
 	N_SECTIONS,
 	SEC_NONE, /* before the first header */
 	SEC_SKIP, /* inside a bad or unknown section: its error is already reported */
@@ -32,7 +33,7 @@ enum section {
 
 static const char *const section_names[N_SECTIONS] = {
 	[SEC_NETWORK] = "network", [SEC_IPV4] = "ipv4", [SEC_IPV6] = "ipv6",
-	[SEC_DNS] = "dns",	   [SEC_SERVER] = "server",
+	[SEC_DNS] = "dns",	   [SEC_SERVER] = "server", [SEC_GUESTS] = "guests",
 };
 
 enum key {
@@ -56,6 +57,7 @@ enum key {
 	K_IPV4_POOL,
 	K_IPV6_PREFIX,
 	K_INBOUND,
+	K_PROVISION_DIR,
 	N_KEYS,
 };
 
@@ -673,6 +675,27 @@ static void format_inbound(const struct conf *c, char *buf)
 	strcpy(buf, "?");
 }
 
+static int parse_provision_dir(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "none")) {
+		c->provision_dir[0] = '\0';
+		return 0;
+	}
+	if (v[0] != '/')
+		return bad_value(why, v, "none or an absolute directory");
+	for (const char *s = v; *s; s++)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s == 0x7f)
+			return bad_value(why, v, "none or an absolute directory");
+	if (strscpy(c->provision_dir, sizeof(c->provision_dir), v) < 0)
+		return bad_value(why, v, "a shorter path");
+	return 0;
+}
+
+static void format_provision_dir(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->provision_dir[0] ? c->provision_dir : "none");
+}
+
 /* The printing order: sections as documented, keys as in INTERFACE.md. */
 #define KEY(k, sec, name, def) [k] = { sec, #name, def, parse_##name, format_##name }
 static const struct key_def keys[N_KEYS] = {
@@ -696,6 +719,7 @@ static const struct key_def keys[N_KEYS] = {
 	KEY(K_IPV4_POOL, SEC_SERVER, ipv4_pool, "192.0.2.100-192.0.2.120"),
 	KEY(K_IPV6_PREFIX, SEC_SERVER, ipv6_prefix, "auto"),
 	KEY(K_INBOUND, SEC_SERVER, inbound, "ports"),
+	KEY(K_PROVISION_DIR, SEC_GUESTS, provision_dir, "none"),
 };
 #undef KEY
 
@@ -1202,7 +1226,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 			return false;
 	if (a->pool_start.s_addr != b->pool_start.s_addr ||
 	    a->pool_end.s_addr != b->pool_end.s_addr ||
-	    a->server_prefix_auto != b->server_prefix_auto || a->inbound != b->inbound)
+	    a->server_prefix_auto != b->server_prefix_auto || a->inbound != b->inbound ||
+	    !streq(a->provision_dir, b->provision_dir))
 		return false;
 	return a->server_prefix_auto || ip6_net_eq(&a->server_prefix, &b->server_prefix);
 }

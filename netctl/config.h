@@ -71,6 +71,9 @@ struct conf {
 	bool server_prefix_auto;
 	struct ip6_net server_prefix;
 	enum inbound_policy inbound;
+
+	/* [guests] */
+	char provision_dir[256]; /* hooks `guest create` runs in every new guest; "" = none */
 };
 
 /* Collected diagnostics: every error, each "FILE:LINE: message". */

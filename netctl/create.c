@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -215,6 +216,70 @@ out:
 	return r;
 }
 
+/*
+ * The hooks of [guests] provision_dir (its regular files, by name, dotfiles
+ * skipped) as malloc'd paths into @ret (NULL-terminated); none without a dir.
+ */
+static int dir_hooks(const char *dir, char ***ret)
+{
+	struct dirent **list = NULL;
+	char **out;
+	int n, k = 0;
+
+	*ret = NULL;
+	if (!*dir)
+		return 0;
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0)
+		return -errno;
+	out = calloc((size_t)n + 1, sizeof(*out));
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (out && list[i]->d_name[0] != '.' &&
+		    pathf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) == 0 &&
+		    stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			out[k++] = strdup(path);
+		free(list[i]);
+	}
+	free(list);
+	if (!out)
+		return -ENOMEM;
+	*ret = out; /* in alphasort's order */
+	return 0;
+}
+
+/* The configured directory's hooks first (every new guest), then --provision's. */
+static int provision_all(const struct paths *p, const struct conf *c, const struct guest *g,
+			 const struct create_req *req, size_t *done, struct errmsg *e)
+{
+	char **hooks = NULL;
+	size_t n_dir = 0, total;
+	int r;
+
+	r = dir_hooks(c->provision_dir, &hooks);
+	if (r < 0)
+		return fail(e, r, "%s: provision_dir %s: %s", g->name, c->provision_dir,
+			    strerror(-r));
+	while (hooks && hooks[n_dir])
+		n_dir++;
+	total = n_dir + req->n_provision;
+	for (size_t i = 0; i < total && r == 0; i++) {
+		const char *script = i < n_dir ? hooks[i] : req->provision[i - n_dir];
+		char label[PATH_MAX + 64];
+
+		snprintf(label, sizeof(label), "provision %zu/%zu %s", i + 1, total, script);
+		r = provision_one(p, c, g, script, label, e);
+		if (r == 0)
+			++*done;
+	}
+	for (size_t i = 0; i < n_dir; i++)
+		free(hooks[i]);
+	free(hooks);
+	return r;
+}
+
 /* Make the container: from a template or as a clone of a base. */
 static int make_container(const struct paths *p, const struct create_req *req, struct errmsg *e)
 {
@@ -277,7 +342,7 @@ static int bring_up(const struct paths *p, const struct conf *c, const struct cr
 }
 
 int guest_create(const struct paths *p, const struct conf *c, const struct create_req *req,
-		 struct errmsg *e)
+		 struct create_result *ret, struct errmsg *e)
 {
 	const char *name = req->add.name;
 	struct lxcw_info info;
@@ -309,17 +374,14 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 		lxcw_destroy(p->lxcpath, name);
 		return r;
 	}
-	log_info("%s: ready in %ld ms", name, now_ms() - t0);
-	for (size_t i = 0; i < req->n_provision; i++) {
-		char label[PATH_MAX + 64];
-
-		snprintf(label, sizeof(label), "provision %zu/%zu %s", i + 1, req->n_provision,
-			 req->provision[i]);
-		r = provision_one(p, c, &g, req->provision[i], label, e);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	memset(ret, 0, sizeof(*ret));
+	ret->g = g;
+	if (!req->start && !req->n_provision)
+		return 0; /* defined and attached; lxc-start (or --start) brings it up */
+	ret->started = true;
+	ret->ready_ms = now_ms() - t0;
+	log_info("%s: ready in %ld ms", name, ret->ready_ms);
+	return provision_all(p, c, &g, req, &ret->provisioned, e);
 }
 
 /* Does the container's config carry CREATED_MARK? */

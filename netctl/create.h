@@ -47,6 +47,14 @@ struct create_req {
 	bool verbose; /* the template's own output */
 };
 
+/* What guest_create() made, for the -j summary. */
+struct create_result {
+	struct guest g;       /* as registered */
+	bool started;
+	long ready_ms;        /* from the start of the call to readiness (started only) */
+	size_t provisioned;   /* hooks that ran to the end with status 0 */
+};
+
 /*
  * guest_create - create, attach, start and provision one guest. Up to
  * readiness every failure removes what this call made (no half-made
@@ -54,7 +62,7 @@ struct create_req {
  * goes to stderr through log_info. 0, or -errno with e->msg (e->usage for bad input).
  */
 int guest_create(const struct paths *p, const struct conf *c, const struct create_req *req,
-		 struct errmsg *e);
+		 struct create_result *ret, struct errmsg *e);
 /*
  * guest_destroy - stop, detach (all that `guest del` removes) and destroy.
  * A container without CREATED_MARK is refused unless @force.

@@ -82,8 +82,21 @@ t_ok "... and leaves no trace" no_trace broken
 # A clone of a stopped base.
 t_ok "guest create base (not started)" lx guest create base --template busybox
 t_is "... it is stopped" "$(json_field base state)" STOPPED
-t_ok "guest create web2 --clone base --start" lx guest create web2 --clone base --start
+# With [guests] provision_dir, its hooks run in every new guest, in name order.
+mkdir -p "$SB_TMP/hooks.d"
+echo 'echo dir-hook-1 >/root/mark' >"$SB_TMP/hooks.d/10-first"
+echo 'echo dir-hook-2 >>/root/mark' >"$SB_TMP/hooks.d/20-second"
+printf '[guests]\nprovision_dir = %s\n' "$SB_TMP/hooks.d" >>"$SB_CONF"
+sum=$(lx -j guest create web2 --clone base --start 2>"$SB_TMP/web2.err")
+rc=$?
+t_diag "$(cat "$SB_TMP/web2.err")"
+t_is "guest create web2 --clone base --start exits 0" "$rc" 0
 W2=$(json_field web2 ipv4)
+t_is "-j prints a summary: name, address, started, hooks run" \
+	"$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["name"], s["ipv4"], s["started"], s["provisioned"], s["ready_ms"] > 0)' "$sum" 2>&1)" \
+	"web2 $W2 True 2 True"
+t_is "the provision_dir hooks ran in name order inside web2" \
+	"$(cat "$SB_LXCPATH/web2/rootfs/root/mark" 2>/dev/null | tr '\n' ' ')" "dir-hook-1 dir-hook-2 "
 t_ok "web2 holds its lease" grep -q " $W2 " <<<"$(leases)"
 t_ok "web2's name resolves" resolves web2.lxtg.internal "$W2"
 t_ok "web2 reaches web by name" sb_guest_exec web2 ping -c1 -W2 web.lxtg.internal

@@ -71,7 +71,10 @@ static const char canonical_defaults[] = "[network]\n"
 					 "[server]\n"
 					 "ipv4_pool = 192.0.2.100-192.0.2.120\n"
 					 "ipv6_prefix = auto\n"
-					 "inbound = ports\n";
+					 "inbound = ports\n"
+					 "\n"
+					 "[guests]\n"
+					 "provision_dir = none\n";
 
 /* Test names go into TAP lines, which a raw newline would break. */
 static const char *show(const char *s)
@@ -202,6 +205,10 @@ static const struct {
 	{"[network] # the first section\nmode = server\n", "mode = server\n"},
 	{"[network]\nuplink = enp0s31f6\n", "uplink = enp0s31f6\n"},
 	{"[network]\nuplink = wlan0\nattach = routed\n", "attach = routed\n"},
+	{"[network]\nattach = auto\n", "attach = auto\n"},
+	{"[network]\nattach = macvlan\n", "attach = macvlan\n"},
+	{"[guests]\nprovision_dir = /etc/lxctogo-net/provision.d\n",
+	 "provision_dir = /etc/lxctogo-net/provision.d\n"},
 	{"[network]\nguest_bridge = br-guests\n", "guest_bridge = br-guests\n"},
 	{"[network]\nhost_bridge = br_host.1\n", "host_bridge = br_host.1\n"},
 	{"[network]\nmtu = 1500\n", "mtu = 1500\n"},
@@ -294,6 +301,11 @@ static const struct {
 	 "t.conf:2: mode: invalid value 'Server' (expected desktop or server)\n"},
 	{"[network]\nattach = bridge\n",
 	 "t.conf:2: attach: invalid value 'bridge' (expected auto, macvlan or routed)\n"},
+	{"[guests]\nprovision_dir = hooks.d\n",
+	 "t.conf:2: provision_dir: invalid value 'hooks.d' (expected none or an absolute directory)\n"},
+	{"[guests]\nprovision_dir = /srv/a\tb\n",
+	 "t.conf:2: provision_dir: invalid value '/srv/a\\x09b' (expected none or an absolute "
+	 "directory)\n"},
 	{"[network]\nuplink = eth 0\n",
 	 "t.conf:2: uplink: invalid interface name 'eth 0' (1 to 15 of A-Z a-z 0-9 _ . -)\n"},
 	{"[network]\nguest_bridge = averyveryverylongname\n",
