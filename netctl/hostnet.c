@@ -89,8 +89,7 @@ static int hsys_set(const struct paths *p, const char *key, const char *want, st
 		return 0;
 	r = state_sysctl_journal_load(p->state, &j);
 	if (r < 0)
-		return fail(e, r, "reading %s/%s: %s", p->state, STATE_HOST_SYSCTLS,
-			    strerror(-r));
+		return fail(e, r, "reading %s/%s: %s", p->state, STATE_HOST_SYSCTLS, strerror(-r));
 	if (sysctl_journal_find(&j, key) < 0) {
 		r = sysctl_journal_add(&j, key, cur);
 		if (r == 0)
@@ -111,8 +110,7 @@ static int hsys_restore(const struct paths *p, bool (*match)(const char *key), s
 
 	r = state_sysctl_journal_load(p->state, &j);
 	if (r < 0)
-		return fail(e, r, "reading %s/%s: %s", p->state, STATE_HOST_SYSCTLS,
-			    strerror(-r));
+		return fail(e, r, "reading %s/%s: %s", p->state, STATE_HOST_SYSCTLS, strerror(-r));
 	for (size_t i = j.n; i-- > 0;)
 		if (!match || match(j.e[i].key))
 			sysctl_write(j.e[i].key, j.e[i].value);
@@ -228,6 +226,7 @@ int hostnet_routed(const struct paths *p, const struct conf *c, const struct reg
 		if (r < 0)
 			return fail(e, r, "publishing %s on %s: %s", reg->guests[i].name, c->uplink,
 				    nlk_strerror(nl, r));
+		publish_announce(c, &reg->guests[i], c->uplink);
 	}
 	return 0;
 }

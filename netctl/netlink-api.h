@@ -58,4 +58,6 @@
 	X(probe_arp, (const char *ifname, struct in_addr addr, int timeout_ms),                    \
 	  (ifname, addr, timeout_ms))                                                              \
 	X(probe_ndp, (const char *ifname, const struct in6_addr *addr, int timeout_ms),            \
-	  (ifname, addr, timeout_ms))
+	  (ifname, addr, timeout_ms))                                                              \
+	X(probe_announce_arp, (const char *ifname, struct in_addr addr), (ifname, addr))           \
+	X(probe_announce_na, (const char *ifname, const struct in6_addr *addr), (ifname, addr))

@@ -13,13 +13,13 @@
 #include "config.h"
 
 struct paths {
-	char state[PATH_MAX];    /* --state-dir */
-	char lxcpath[PATH_MAX];  /* --lxcpath or liblxc's default */
-	char router[PATH_MAX];   /* state/router: everything `down` removes */
-	char rootfs[PATH_MAX];   /* state/router/rootfs */
-	char ct_dir[PATH_MAX];   /* lxcpath/<router> */
+	char state[PATH_MAX];	/* --state-dir */
+	char lxcpath[PATH_MAX]; /* --lxcpath or liblxc's default */
+	char router[PATH_MAX];	/* state/router: everything `down` removes */
+	char rootfs[PATH_MAX];	/* state/router/rootfs */
+	char ct_dir[PATH_MAX];	/* lxcpath/<router> */
 	char ct_config[PATH_MAX];
-	char self[PATH_MAX];     /* lxtg-init, the router's PID 1 */
+	char self[PATH_MAX]; /* lxtg-init, the router's PID 1 */
 };
 
 /*

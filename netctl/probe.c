@@ -28,31 +28,45 @@ struct arp_pkt {
 	uint8_t sha[6], spa[4], tha[6], tpa[4];
 } __attribute__((packed));
 
-int probe_arp(const char *ifname, struct in_addr addr, int timeout_ms)
+/*
+ * An ARP packet socket bound to @ifname, an ARP request from its MAC in @req,
+ * and @sll set up for the broadcast. The fd, or -errno.
+ */
+static int arp_socket(const char *ifname, struct sockaddr_ll *sll, struct arp_pkt *req)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP)};
-	struct arp_pkt req = {.htype = htons(1), .ptype = htons(ETH_P_IP), .hlen = 6, .plen = 4,
-			      .op = htons(1)};
 	struct ifreq ifr = {0};
-	_cleanup_close_ int fd = -1;
-	long deadline = mono_ms() + timeout_ms;
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP)), r;
 
-	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
 	if (fd < 0)
 		return -errno;
+	*sll = (struct sockaddr_ll){.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP)};
+	*req = (struct arp_pkt){.htype = htons(1), .ptype = htons(ETH_P_IP), .hlen = 6,
+				.plen = 4, .op = htons(1)};
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		return -errno;
-	sll.sll_ifindex = (int)if_nametoindex(ifname);
-	if (!sll.sll_ifindex)
-		return -ENODEV;
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		return -errno;
+	sll->sll_ifindex = (int)if_nametoindex(ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 || !sll->sll_ifindex ||
+	    bind(fd, (struct sockaddr *)sll, sizeof(*sll)) < 0) {
+		r = !sll->sll_ifindex ? -ENODEV : -errno;
+		close(fd);
+		return r;
+	}
+	memcpy(req->sha, ifr.ifr_hwaddr.sa_data, 6);
+	sll->sll_halen = 6;
+	memset(sll->sll_addr, 0xff, 6);
+	return fd;
+}
+
+int probe_arp(const char *ifname, struct in_addr addr, int timeout_ms)
+{
+	struct sockaddr_ll sll;
+	struct arp_pkt req;
+	_cleanup_close_ int fd = arp_socket(ifname, &sll, &req);
+	long deadline = mono_ms() + timeout_ms;
+
+	if (fd < 0)
+		return fd;
 	/* RFC 5227 probe: sender IP 0.0.0.0, so no host updates its ARP cache. */
-	memcpy(req.sha, ifr.ifr_hwaddr.sa_data, 6);
 	memcpy(req.tpa, &addr, 4);
-	sll.sll_halen = 6;
-	memset(sll.sll_addr, 0xff, 6);
 	for (int tries = 0; tries < 2; tries++) {
 		if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 			return -errno;
@@ -68,6 +82,51 @@ int probe_arp(const char *ifname, struct in_addr addr, int timeout_ms)
 		}
 	}
 	return 0;
+}
+
+int probe_announce_arp(const char *ifname, struct in_addr addr)
+{
+	struct sockaddr_ll sll;
+	struct arp_pkt req;
+	_cleanup_close_ int fd = arp_socket(ifname, &sll, &req);
+
+	if (fd < 0)
+		return fd;
+	/* Gratuitous ARP (RFC 5227 announcement): sender and target are @addr, so every
+	 * host that has it cached takes our MAC for it. */
+	memcpy(req.spa, &addr, 4);
+	memcpy(req.tpa, &addr, 4);
+	return sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -errno
+											 : 0;
+}
+
+int probe_announce_na(const char *ifname, const struct in6_addr *addr)
+{
+	struct in6_addr target = *addr, all_nodes = {.s6_addr = {0xff, 0x02, [15] = 1}};
+	struct ndp *ndp = NULL;
+	struct ndp_msg *msg = NULL;
+	unsigned ifindex = if_nametoindex(ifname);
+	int r;
+
+	if (!ifindex)
+		return -ENODEV;
+	r = ndp_open(&ndp);
+	if (r < 0)
+		return r;
+	r = ndp_msg_new(&msg, NDP_MSG_NA);
+	if (r == 0) {
+		/* Unsolicited, override, to all nodes, with our link-layer address. A
+		 * plain ndp_msg_send() marks an NA "solicited", and the kernel drops a
+		 * multicast NA so marked. */
+		ndp_msg_ifindex_set(msg, ifindex);
+		ndp_msg_target_set(msg, &target);
+		ndp_msg_dest_set(msg, &all_nodes);
+		ndp_msg_opt_set(msg);
+		r = ndp_msg_send_with_flags(ndp, msg, ND_OPT_NA_UNSOL);
+		ndp_msg_destroy(msg);
+	}
+	ndp_close(ndp);
+	return r;
 }
 
 struct ndp_wait {

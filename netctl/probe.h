@@ -11,3 +11,9 @@
 /* 1 if some host on @ifname answers for @addr within @timeout_ms, 0 if none, -errno. */
 int probe_arp(const char *ifname, struct in_addr addr, int timeout_ms);
 int probe_ndp(const char *ifname, const struct in6_addr *addr, int timeout_ms);
+/*
+ * Tell the LAN that @addr is now at @ifname's MAC: a gratuitous ARP, and an
+ * unsolicited neighbour advertisement with the override flag. 0 or -errno.
+ */
+int probe_announce_arp(const char *ifname, struct in_addr addr);
+int probe_announce_na(const char *ifname, const struct in6_addr *addr);

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 
 #include "netns.h"
+#include "probe.h"
 #include "publish.h"
 #include "runtime.h"
 #include "topology.h"
@@ -25,6 +26,14 @@ static int one(struct nlk *nl, int up, int down, const void *gw, int family, con
 	if (r == 0 && up)
 		r = nlk_proxy_add(nl, up, family, addr);
 	return r;
+}
+
+void publish_announce(const struct conf *c, const struct guest *g, const char *ifname)
+{
+	if (publish_v4(c, g))
+		probe_announce_arp(ifname, g->ip4);
+	if (g->has_ip6 && publish_v6(c, g))
+		probe_announce_na(ifname, &g->ip6);
 }
 
 int publish_host(struct nlk *nl, const struct conf *c, const struct guest *g, bool del)
@@ -82,6 +91,8 @@ int publish_guest(const struct paths *p, const struct conf *c, const struct gues
 			r = publish_host(nl, c, g, del || !pid);
 		if (r < 0)
 			publish_error(e, verb, del, g, nl, r);
+		else if (!del && pid)
+			publish_announce(c, g, c->uplink);
 		nlk_close(nl);
 		nl = NULL;
 		if (r < 0)
@@ -97,6 +108,8 @@ int publish_guest(const struct paths *p, const struct conf *c, const struct gues
 		r = publish_apply(nl, c, g, del);
 	if (r < 0)
 		publish_error(e, verb, del, g, nl, r);
+	else if (!del && c->attach != ATTACH_ROUTED)
+		publish_announce(c, g, ROUTER_UPLINK_IF);
 	nlk_close(nl);
 	netns_leave(saved);
 	return r;

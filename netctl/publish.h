@@ -21,6 +21,12 @@
  * switching modes converges.
  */
 int publish_apply(struct nlk *nl, const struct conf *c, const struct guest *g, bool del);
+/*
+ * publish_announce - after a guest's LAN addresses moved to another MAC (the
+ * router restarted, or the attach changed): a gratuitous ARP and an
+ * unsolicited NA on @ifname, so LAN hosts update their caches at once.
+ */
+void publish_announce(const struct conf *c, const struct guest *g, const char *ifname);
 /* attach = routed, in the host: proxy entries on the NIC, routes via the router. */
 int publish_host(struct nlk *nl, const struct conf *c, const struct guest *g, bool del);
 /*

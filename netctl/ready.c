@@ -224,7 +224,8 @@ int ready_wait(const struct paths *p, const struct conf *c, pid_t init, long dea
 
 	while (!dns || !ra) {
 		if (!dns)
-			dns = dns_probe(conf_hostlink_router_ip4(c), c->router, c->domain, NULL) > 0;
+			dns =
+			    dns_probe(conf_hostlink_router_ip4(c), c->router, c->domain, NULL) > 0;
 		if (!ra)
 			ra = find_proc(init, "radvd") > 0;
 		if (dns && ra)
@@ -279,8 +280,9 @@ int ready_guest(const struct paths *p, const struct conf *c, const struct guest 
 		if (!have_lease)
 			have_lease = leased(p, g->mac, g->ip4);
 		if (!have_name)
-			have_name = dns_probe(conf_hostlink_router_ip4(c), g->name, c->domain, &a) > 0 &&
-				    a.s_addr == g->ip4.s_addr;
+			have_name =
+			    dns_probe(conf_hostlink_router_ip4(c), g->name, c->domain, &a) > 0 &&
+			    a.s_addr == g->ip4.s_addr;
 		if (have_lease && have_name)
 			break;
 		if (now_ms() > deadline)

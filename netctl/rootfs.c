@@ -95,12 +95,23 @@ static void prune_dir(const struct paths *p, const char *rel, const struct regis
 int rootfs_build(const struct paths *p, const struct conf *c, const struct router_facts *f,
 		 const struct registry *reg, struct rootfs_changes *br, struct errmsg *e)
 {
-	static const char *const dirs[] = {"dev", "proc", "sys", "tmp", "run", "usr", "etc/lxtg",
-					   "lxtg/hosts", "lxtg/dhcp-hosts", "lxtg/state",
-					   "lxtg/run/dnsmasq.d", "var"};
+	static const char *const dirs[] = {"dev",
+					   "proc",
+					   "sys",
+					   "tmp",
+					   "run",
+					   "usr",
+					   "etc/lxtg",
+					   "lxtg/hosts",
+					   "lxtg/dhcp-hosts",
+					   "lxtg/state",
+					   "lxtg/run/dnsmasq.d",
+					   "var"};
 	/* Mirror the host's merged-/usr links so host binaries find their loader. */
-	static const char *const links[][2] = {{"usr/bin", "bin"}, {"usr/sbin", "sbin"},
-					       {"usr/lib", "lib"}, {"usr/lib64", "lib64"},
+	static const char *const links[][2] = {{"usr/bin", "bin"},
+					       {"usr/sbin", "sbin"},
+					       {"usr/lib", "lib"},
+					       {"usr/lib64", "lib64"},
 					       {"/run", "var/run"}};
 	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL;
 	char path[PATH_MAX];
@@ -133,8 +144,8 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	if ((r = rootfs_write_file(p, "etc/inittab", inittab, 0644, &br->inittab_changed, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", tmpl_udhcpc_script, 0755,
 				   &br->inittab_changed, e)) ||
-	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644,
-				   &br->dnsmasq_changed, e)) ||
+	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644, &br->dnsmasq_changed,
+				   e)) ||
 	    (r = rootfs_write_file(p, "etc/passwd",
 				   "root:x:0:0:root:/:/bin/sh\n"
 				   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",

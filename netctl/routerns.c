@@ -169,8 +169,11 @@ int routerns_publish(const struct conf *c, const struct registry *reg, long dead
 		routerns_learn_prefix(nl, ROUTER_UPLINK_IF, model, deadline, &learned->prefix);
 		runtime_overlay(c, learned, model);
 	}
-	for (size_t i = 0; i < reg->n_guests && r == 0; i++)
+	for (size_t i = 0; i < reg->n_guests && r == 0; i++) {
 		r = publish_apply(nl, model, &reg->guests[i], false);
+		if (r == 0 && model->attach != ATTACH_ROUTED)
+			publish_announce(model, &reg->guests[i], ROUTER_UPLINK_IF);
+	}
 	if (r < 0)
 		fail(e, r, "publishing guests on the uplink: %s", nlk_strerror(nl, r));
 	nlk_close(nl);

@@ -19,8 +19,8 @@ int routerns_configure(const struct conf *c, const struct registry *reg, struct 
  * first global SLAAC address on @ifname into @ret, polled until @deadline
  * (monotonic ms); @ret is left alone when none is learned.
  */
-void routerns_learn_prefix(struct nlk *nl, const char *ifname, const struct conf *c,
-			   long deadline, struct ip6_net *ret);
+void routerns_learn_prefix(struct nlk *nl, const char *ifname, const struct conf *c, long deadline,
+			   struct ip6_net *ret);
 /*
  * routerns_publish - (macvlan attach) learn the LAN prefix into @learned,
  * build the model @c + @learned into @model, and publish every guest that owns

@@ -30,8 +30,10 @@ static unsigned long long proc_starttime(pid_t pid)
 		return 0;
 	/* After the command name, which may hold spaces and ')'. */
 	s = strrchr(text, ')');
-	if (!s || sscanf(s + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-				"%*d %*d %*d %*d %llu", &start) != 1)
+	if (!s || sscanf(s + 1,
+			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu",
+			 &start) != 1)
 		return 0;
 	return start;
 }
@@ -46,12 +48,11 @@ int runtime_save(const struct paths *p, const struct conf *c, const char *attach
 	if (c->server_prefix.plen)
 		inet_ntop(AF_INET6, &c->server_prefix.addr, pfx, sizeof(pfx));
 	str_escape(attach_why, why, sizeof(why), false); /* one line, whatever it holds */
-	snprintf(text, sizeof(text),
-		 "mode %s\nlan_prefix %s/%u\nrouter %d %llu\nattach %s %s\n%s%s%s",
-		 c->mode == MODE_SERVER ? "server" : "desktop", pfx, c->server_prefix.plen,
-		 (int)router, proc_starttime(router),
-		 c->attach == ATTACH_ROUTED ? "routed" : "macvlan", why,
-		 *lxc_stamp ? "lxc " : "", lxc_stamp, *lxc_stamp ? "\n" : "");
+	snprintf(
+	    text, sizeof(text), "mode %s\nlan_prefix %s/%u\nrouter %d %llu\nattach %s %s\n%s%s%s",
+	    c->mode == MODE_SERVER ? "server" : "desktop", pfx, c->server_prefix.plen, (int)router,
+	    proc_starttime(router), c->attach == ATTACH_ROUTED ? "routed" : "macvlan", why,
+	    *lxc_stamp ? "lxc " : "", lxc_stamp, *lxc_stamp ? "\n" : "");
 	return write_if_changed(path, text, 0600) < 0 ? -EIO : 0;
 }
 

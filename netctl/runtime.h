@@ -18,12 +18,12 @@
 #include "paths.h"
 
 struct runtime {
-	bool known;              /* a runtime file was there and parsed */
-	enum net_mode mode;      /* the mode of the running router */
-	struct ip6_net prefix;   /* the LAN prefix it learned (plen 0: none) */
-	bool attach_known;       /* `up` recorded its attach decision */
+	bool known;		 /* a runtime file was there and parsed */
+	enum net_mode mode;	 /* the mode of the running router */
+	struct ip6_net prefix;	 /* the LAN prefix it learned (plen 0: none) */
+	bool attach_known;	 /* `up` recorded its attach decision */
 	enum attach_mode attach; /* ATTACH_MACVLAN or ATTACH_ROUTED */
-	char attach_why[256];    /* why (uplink.h), one line */
+	char attach_why[256];	 /* why (uplink.h), one line */
 };
 
 /*

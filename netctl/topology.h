@@ -17,8 +17,8 @@
 struct router_facts {
 	uint32_t mtu;
 	const char *rootfs;
-	const char *uplink;     /* link the macvlan hangs off */
-	const char *init;       /* lxtg-init, bind-mounted as the router's PID 1 */
+	const char *uplink; /* link the macvlan hangs off */
+	const char *init;   /* lxtg-init, bind-mounted as the router's PID 1 */
 	uint8_t mac_uplink[6], mac_guest[6], mac_host[6];
 	char veth_guest[IFNAMSIZ], veth_host[IFNAMSIZ]; /* host-side veth names */
 };

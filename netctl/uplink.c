@@ -73,8 +73,7 @@ static int choose_auto(struct nlk *nl, const struct conf *c, struct uplink_choic
 	if (uplink_is_wireless("/sys", up)) {
 		ret->verdict = UPLINK_WIRELESS;
 		snprintf(ret->why, sizeof(ret->why),
-			 "uplink %s is a WLAN interface, which carries only its own MAC",
-			 up);
+			 "uplink %s is a WLAN interface, which carries only its own MAC", up);
 		return 0;
 	}
 	idx = nlk_ifindex(nl, up);
@@ -100,8 +99,8 @@ static int choose_auto(struct nlk *nl, const struct conf *c, struct uplink_choic
 	if (r > 0) {
 		ret->verdict = UPLINK_OPEN;
 		snprintf(ret->why, sizeof(ret->why),
-			 "uplink %s carries other MACs (gateway %s answered a second MAC)",
-			 up, gws);
+			 "uplink %s carries other MACs (gateway %s answered a second MAC)", up,
+			 gws);
 		return 0;
 	}
 	/* The control: does the gateway answer this host's own MAC? */

@@ -23,11 +23,11 @@
 
 enum uplink_verdict {
 	UPLINK_CONFIGURED, /* attach = macvlan or routed: nothing probed */
-	UPLINK_OPEN,       /* the gateway answered the macvlan: carries other MACs */
-	UPLINK_ONE_MAC,    /* answered the uplink's own MAC only */
+	UPLINK_OPEN,	   /* the gateway answered the macvlan: carries other MACs */
+	UPLINK_ONE_MAC,	   /* answered the uplink's own MAC only */
 	UPLINK_WIRELESS,   /* a WLAN interface: one MAC, no macvlan */
 	UPLINK_NO_GATEWAY, /* no default gateway on the uplink: nothing to ask */
-	UPLINK_SILENT,     /* the gateway answered neither probe */
+	UPLINK_SILENT,	   /* the gateway answered neither probe */
 };
 
 struct uplink_choice {

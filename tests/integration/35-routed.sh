@@ -12,12 +12,6 @@ sb_init
 # The router asks the LAN's resolver directly, never this machine's.
 printf '[network]\nuplink = eth0\nattach = routed\n[dns]\nupstream = %s\n' "$SB_LAN_V4" >"$SB_CONF"
 . "$top_srcdir/tests/lib/lxtg.sh"
-host_state() {
-	sb_host_exec sh -c 'ip -br link | sort; ip -br addr | sort; ip route; ip -6 route | grep -v expires
-		ip neigh show proxy; ip -6 neigh show proxy; nft -s list ruleset
-		sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv6.conf.eth0.accept_ra \
-			net.ipv4.neigh.eth0.proxy_delay net.ipv6.conf.all.proxy_ndp net.ipv6.conf.eth0.proxy_ndp'
-}
 
 t_ok "the host's NIC has its own LAN lease" sb_host_dhcp eth0
 has_slaac() { sb_host_exec ip -6 route | grep -q '^default'; }

@@ -24,3 +24,11 @@ not() { ! "$@"; }
 grep_out() { local pat=$1; shift; "$@" 2>/dev/null | grep -q -e "$pat"; }
 # peer_neigh ADDR: the MAC peer's neighbour table holds for ADDR.
 peer_neigh() { sb_peer_exec ip neigh show "$1" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+# host_state: what `up` may change in the host namespace and `down` must give back (links,
+# addresses, routes, proxy entries, nft, the sysctls routed attach sets).
+host_state() {
+	sb_host_exec sh -c 'ip -br link | sort; ip -br addr | sort; ip route; ip -6 route | grep -v expires
+		ip neigh show proxy; ip -6 neigh show proxy; nft -s list ruleset
+		sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv6.conf.eth0.accept_ra \
+			net.ipv4.neigh.eth0.proxy_delay net.ipv6.conf.all.proxy_ndp net.ipv6.conf.eth0.proxy_ndp'
+}
