@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	{"port", cmd_port, "add GUEST [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]",
 	 "forward a router port to a guest"},
 	{"port", cmd_port, "del GUEST [ADDR:]HOSTPORT[/tcp|/udp]", "remove a forward"},
+	{"apply", cmd_apply, "FILE [GROUP...] [--dry-run] [--prune|--down]",
+	 "create, attach, start the guests of a guest file; converge"},
 	{"check", cmd_check, "", "preflight diagnostics and config validation"},
 	{"ruleset", cmd_ruleset, "", "print the nftables script that `up` loads into the router"},
 };

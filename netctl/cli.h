@@ -63,3 +63,4 @@ int cmd_status(const struct ctx *ctx, int argc, char **argv);
 int cmd_ruleset(const struct ctx *ctx, int argc, char **argv);
 int cmd_guest(const struct ctx *ctx, int argc, char **argv);
 int cmd_port(const struct ctx *ctx, int argc, char **argv);
+int cmd_apply(const struct ctx *ctx, int argc, char **argv);

@@ -15,43 +15,6 @@
 /* How long a started guest may take to hold its lease (a systemd guest boots first). */
 #define CREATE_READY_MS 60000
 
-/* An absolute path that fits an lxc.mount.entry line: no blank, control byte, backslash or ':'. */
-static bool plain_path(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (s[0] != '/' || strstr(s, "/../") || (n >= 3 && !strcmp(s + n - 3, "/..")))
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == '\\' || *s == ':' || (unsigned char)*s == 0x7f)
-			return false;
-	return true;
-}
-
-int mount_parse(const char *spec, struct mount_spec *ret)
-{
-	char buf[2 * PATH_MAX + 8], *guest, *opt;
-
-	if (strscpy(buf, sizeof(buf), spec) < 0)
-		return -EINVAL;
-	guest = strchr(buf, ':');
-	if (!guest)
-		return -EINVAL;
-	*guest++ = '\0';
-	opt = strchr(guest, ':');
-	if (opt) {
-		*opt++ = '\0';
-		if (strcmp(opt, "ro") != 0)
-			return -EINVAL;
-	}
-	if (!plain_path(buf) || !plain_path(guest) || !strcmp(guest, "/") ||
-	    strscpy(ret->host, sizeof(ret->host), buf) < 0 ||
-	    strscpy(ret->guest, sizeof(ret->guest), guest) < 0)
-		return -EINVAL;
-	ret->ro = opt != NULL;
-	return 0;
-}
-
 /* The container's config: mounts, hostname, autostart through liblxc, then our mark. */
 static int configure(const struct paths *p, const struct create_req *req, struct errmsg *e)
 {
@@ -293,7 +256,8 @@ static int make_container(const struct paths *p, const struct create_req *req, s
 			return bad(e, "guest create: no container %s to clone in %s", req->clone,
 				   p->lxcpath);
 		if (r == -EBUSY)
-			return bad(e, "guest create: %s is running; stop it to clone it", req->clone);
+			return bad(e, "guest create: %s is running; stop it to clone it",
+				   req->clone);
 		return r < 0 ? fail(e, r, "guest create: cloning %s as %s failed: %s", req->clone,
 				    name, strerror(-r))
 			     : 0;
@@ -326,7 +290,8 @@ static int bring_up(const struct paths *p, const struct conf *c, const struct cr
 	g = r == 0 ? registry_find(&reg, name) : NULL;
 	if (!g) {
 		registry_free(&reg);
-		return fail(e, r < 0 ? r : -ENOENT, "guest create: %s is not in the registry", name);
+		return fail(e, r < 0 ? r : -ENOENT, "guest create: %s is not in the registry",
+			    name);
 	}
 	*ret = *g;
 	registry_free(&reg);
@@ -345,7 +310,9 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 		 struct create_result *ret, struct errmsg *e)
 {
 	const char *name = req->add.name;
+	struct registry reg = {0};
 	struct lxcw_info info;
+	bool registered;
 	struct guest g;
 	long t0 = now_ms();
 	int r;
@@ -356,11 +323,24 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 	if (r < 0)
 		return fail(e, r, "guest create: %s: %s", name, strerror(-r));
 	if (info.defined)
-		return bad(e, "guest create: container %s exists (`guest add %s` attaches it)", name,
-			   name);
-	r = make_container(p, req, e);
+		return bad(e, "guest create: container %s exists (`guest add %s` attaches it)",
+			   name, name);
+	r = registry_load(p->state, &reg);
 	if (r < 0)
+		return fail(e, r, "guest create: guest registry: %s", strerror(-r));
+	registered = registry_find(&reg, name) != NULL;
+	registry_free(&reg);
+	if (registered)
+		return bad(e,
+			   "guest create: %s is a registered guest without a container "
+			   "(`guest del %s` first)",
+			   name, name);
+	r = make_container(p, req, e);
+	if (r < 0) {
+		/* It did not exist before: whatever a failed template left goes. */
+		lxcw_destroy(p->lxcpath, name);
 		return r;
+	}
 	r = configure(p, req, e);
 	if (r == 0)
 		r = guest_add(p, c, &req->add, e);
@@ -411,8 +391,9 @@ int guest_destroy(const struct paths *p, const struct conf *c, const char *name,
 	if (!info.defined && !registered)
 		return bad(e, "guest destroy: no container %s in %s", name, p->lxcpath);
 	if (info.defined && !force && !made_by_us(p, name))
-		return bad(e, "guest destroy: %s was not made by `guest create` (--force destroys "
-			      "it anyway)",
+		return bad(e,
+			   "guest destroy: %s was not made by `guest create` (--force destroys "
+			   "it anyway)",
 			   name);
 	if (info.running) {
 		r = lxcw_stop(p->lxcpath, name);

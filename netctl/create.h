@@ -14,27 +14,18 @@
 #include "errmsg.h"
 #include "guest.h"
 #include "paths.h"
+#include "spec.h"
 #include "state.h"
 
 /* The first line that `guest create` adds to a container's config: what destroy looks for. */
 #define CREATED_MARK "# lxctogo-net: made by `guest create`"
 
-/* A bind mount: HOST:GUEST[:ro]. */
-struct mount_spec {
-	char host[PATH_MAX];
-	char guest[PATH_MAX]; /* absolute in the guest */
-	bool ro;
-};
-
-/* mount_parse - "HOST:GUEST[:ro]": two absolute paths of plain characters. -EINVAL. */
-int mount_parse(const char *spec, struct mount_spec *ret);
-
 struct create_req {
-	struct guest_req add;    /* name, --ipv4, --mac */
-	const char *tmpl;        /* --template, or NULL */
-	char *const *tmpl_argv;  /* what follows "--" (NULL-terminated), may be NULL */
-	const char *clone;       /* --clone BASE, or NULL */
-	bool snapshot;           /* --snapshot: an overlay snapshot of BASE */
+	struct guest_req add;	/* name, --ipv4, --mac */
+	const char *tmpl;	/* --template, or NULL */
+	char *const *tmpl_argv; /* what follows "--" (NULL-terminated), may be NULL */
+	const char *clone;	/* --clone BASE, or NULL */
+	bool snapshot;		/* --snapshot: an overlay snapshot of BASE */
 	const struct port_fwd *ports;
 	size_t n_ports;
 	const struct mount_spec *mounts;
@@ -49,10 +40,10 @@ struct create_req {
 
 /* What guest_create() made, for the -j summary. */
 struct create_result {
-	struct guest g;       /* as registered */
+	struct guest g; /* as registered */
 	bool started;
-	long ready_ms;        /* from the start of the call to readiness (started only) */
-	size_t provisioned;   /* hooks that ran to the end with status 0 */
+	long ready_ms;	    /* from the start of the call to readiness (started only) */
+	size_t provisioned; /* hooks that ran to the end with status 0 */
 };
 
 /*

@@ -75,3 +75,41 @@ int port_format(const struct port_fwd *p, bool with_guest_port, char *buf, size_
 			     p->proto == IPPROTO_UDP ? "udp" : "tcp");
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
+
+/* An absolute path that fits an lxc.mount.entry line: no blank, control byte, backslash or ':'. */
+static bool plain_path(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '/' || strstr(s, "/../") || (n >= 3 && !strcmp(s + n - 3, "/..")))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == '\\' || *s == ':' ||
+		    (unsigned char)*s == 0x7f)
+			return false;
+	return true;
+}
+
+int mount_parse(const char *spec, struct mount_spec *ret)
+{
+	char buf[2 * PATH_MAX + 8], *guest, *opt;
+
+	if (strscpy(buf, sizeof(buf), spec) < 0)
+		return -EINVAL;
+	guest = strchr(buf, ':');
+	if (!guest)
+		return -EINVAL;
+	*guest++ = '\0';
+	opt = strchr(guest, ':');
+	if (opt) {
+		*opt++ = '\0';
+		if (strcmp(opt, "ro") != 0)
+			return -EINVAL;
+	}
+	if (!plain_path(buf) || !plain_path(guest) || !strcmp(guest, "/") ||
+	    strscpy(ret->host, sizeof(ret->host), buf) < 0 ||
+	    strscpy(ret->guest, sizeof(ret->guest), guest) < 0)
+		return -EINVAL;
+	ret->ro = opt != NULL;
+	return 0;
+}

@@ -2,6 +2,7 @@
 /* Command-line value syntax shared by the CLI, the completion and the fuzzers. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,3 +16,17 @@
 int port_parse(const char *spec, bool want_guest_port, struct port_fwd *ret);
 /* The canonical text of a forward; port_parse() of it gives the same forward. */
 int port_format(const struct port_fwd *p, bool with_guest_port, char *buf, size_t size);
+
+/* A bind mount: HOST:GUEST[:ro]. */
+struct mount_spec {
+	char host[PATH_MAX];
+	char guest[PATH_MAX]; /* absolute in the guest */
+	bool ro;
+};
+
+/*
+ * mount_parse - "HOST:GUEST[:ro]": two absolute paths of plain characters (no
+ * blank, control byte, backslash, ':' or ".." component), as an
+ * lxc.mount.entry line takes them. 0 or -EINVAL.
+ */
+int mount_parse(const char *spec, struct mount_spec *ret);

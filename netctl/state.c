@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -169,7 +170,7 @@ static bool haddr_equal(const struct port_fwd *a, const struct port_fwd *b)
 }
 
 /* A wildcard listener takes the port on every address, so it collides with any address. */
-static bool port_collides(const struct port_fwd *a, const struct port_fwd *b)
+bool port_fwd_collides(const struct port_fwd *a, const struct port_fwd *b)
 {
 	if (a->proto != b->proto || a->host_port != b->host_port)
 		return false;
@@ -218,7 +219,7 @@ int registry_add_port(struct registry *r, const struct port_fwd *p)
 	if (!registry_find(r, p->guest))
 		return -ENOENT;
 	for (size_t i = 0; i < r->n_ports; i++)
-		if (port_collides(&r->ports[i], p))
+		if (port_fwd_collides(&r->ports[i], p))
 			return -EEXIST;
 	return port_append(r, p);
 }
@@ -247,7 +248,7 @@ int registry_del_port(struct registry *r, const struct port_fwd *p)
  * registry_add_*() check for conflicts linearly, which is fine for the one
  * add a command makes, but would make every load O(n^2). Loading runs on
  * every command, so the parser looks candidates up in hash tables instead.
- * The tables only find candidates; guests_conflict() and port_collides()
+ * The tables only find candidates; guests_conflict() and port_fwd_collides()
  * still decide, so the rules cannot drift apart.
  */
 struct index {
@@ -370,7 +371,7 @@ static int parser_add_port(struct parser *ps, const struct port_fwd *p)
 	if (!parser_has_guest(ps, p->guest))
 		return -ENOENT;
 	for (size_t s = port_key(p) & ix->mask; ix->slot[s]; s = index_next(ix, s))
-		if (port_collides(&ps->r.ports[ix->slot[s] - 1], p))
+		if (port_fwd_collides(&ps->r.ports[ix->slot[s] - 1], p))
 			return -EEXIST;
 	err = port_append(&ps->r, p);
 	if (err < 0)
@@ -945,14 +946,17 @@ int sysctl_journal_add(struct sysctl_journal *j, const char *key, const char *va
 	return 0;
 }
 
-int sysctl_journal_parse(const char *text, size_t len, struct sysctl_journal *ret,
-			 unsigned *ret_line)
+/*
+ * "KEY VALUE" lines (one blank between), each handed to @add, which
+ * validates both: -EBADMSG with *@ret_line at the first line it refuses.
+ */
+static int pair_lines_parse(const char *text, size_t len, void *ret, unsigned *ret_line,
+			    int (*add)(void *ret, const char *key, const char *value))
 {
 	const char *pos = text, *end = text + len;
 	char buf[256];
 	int r;
 
-	ret->n = 0;
 	*ret_line = 0;
 	while ((r = next_line(&pos, end, buf, sizeof(buf))) > 0) {
 		char *sp = strchr(buf, ' ');
@@ -961,12 +965,24 @@ int sysctl_journal_parse(const char *text, size_t len, struct sysctl_journal *re
 		if (!sp)
 			return -EBADMSG;
 		*sp = '\0';
-		if (sysctl_journal_add(ret, buf, sp + 1) < 0)
+		if (add(ret, buf, sp + 1) < 0)
 			return -EBADMSG;
 	}
 	if (r < 0)
 		++*ret_line;
 	return r;
+}
+
+static int sysctl_add_cb(void *ret, const char *key, const char *value)
+{
+	return sysctl_journal_add(ret, key, value);
+}
+
+int sysctl_journal_parse(const char *text, size_t len, struct sysctl_journal *ret,
+			 unsigned *ret_line)
+{
+	ret->n = 0;
+	return pair_lines_parse(text, len, ret, ret_line, sysctl_add_cb);
 }
 
 char *sysctl_journal_format(const struct sysctl_journal *j)
@@ -995,4 +1011,93 @@ int state_sysctl_journal_load(const char *dir, struct sysctl_journal *ret)
 int state_sysctl_journal_save(const char *dir, const struct sysctl_journal *j)
 {
 	return journal_save(dir, STATE_HOST_SYSCTLS, sysctl_journal_format(j));
+}
+
+/* ---- applied: the guests that `apply` created, by file ---- */
+
+void applied_file_id(const char *path, char ret[APPLIED_ID_LEN + 1])
+{
+	/* FNV-1a: stable across builds and hosts, and no secret is at stake. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *s = (const unsigned char *)path; *s; s++)
+		h = (h ^ *s) * 0x100000001b3ULL;
+	snprintf(ret, APPLIED_ID_LEN + 1, "%016" PRIx64, h);
+}
+
+static bool valid_file_id(const char *id)
+{
+	return strlen(id) == APPLIED_ID_LEN && strspn(id, "0123456789abcdef") == APPLIED_ID_LEN;
+}
+
+int applied_find(const struct applied *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (streq(a->e[i].name, name))
+			return (int)i;
+	return -ENOENT;
+}
+
+int applied_add(struct applied *a, const char *file_id, const char *name)
+{
+	if (!valid_file_id(file_id) || !valid_name(name))
+		return -EINVAL;
+	if (applied_find(a, name) >= 0)
+		return -EEXIST;
+	if (a->n == APPLIED_MAX)
+		return -E2BIG;
+	memcpy(a->e[a->n].file, file_id, APPLIED_ID_LEN + 1);
+	strscpy(a->e[a->n].name, sizeof(a->e[a->n].name), name);
+	a->n++;
+	return 0;
+}
+
+int applied_del(struct applied *a, const char *name)
+{
+	int i = applied_find(a, name);
+
+	if (i < 0)
+		return i;
+	memmove(&a->e[i], &a->e[i + 1], (a->n - (size_t)i - 1) * sizeof(a->e[0]));
+	a->n--;
+	return 0;
+}
+
+static int applied_add_cb(void *ret, const char *file_id, const char *name)
+{
+	return applied_add(ret, file_id, name);
+}
+
+int applied_parse(const char *text, size_t len, struct applied *ret, unsigned *ret_line)
+{
+	ret->n = 0;
+	return pair_lines_parse(text, len, ret, ret_line, applied_add_cb);
+}
+
+char *applied_format(const struct applied *a)
+{
+	size_t size = a->n * (APPLIED_ID_LEN + 1 + sizeof(a->e[0].name) + 1) + 1, off = 0;
+	char *buf = malloc(size);
+
+	for (size_t i = 0; buf && i < a->n; i++)
+		off +=
+		    (size_t)snprintf(buf + off, size - off, "%s %s\n", a->e[i].file, a->e[i].name);
+	if (buf)
+		buf[off] = '\0';
+	return buf;
+}
+
+static int applied_parse_cb(const char *text, size_t len, void *ret, unsigned *line)
+{
+	return applied_parse(text, len, ret, line);
+}
+
+int state_applied_load(const char *dir, struct applied *ret)
+{
+	return journal_load(dir, STATE_APPLIED, ret, applied_parse_cb);
+}
+
+int state_applied_save(const char *dir, const struct applied *a)
+{
+	return journal_save(dir, STATE_APPLIED, applied_format(a));
 }

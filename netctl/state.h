@@ -19,6 +19,7 @@
 #define STATE_LOCK "lock"
 #define STATE_OWNED_LINKS "owned-links"
 #define STATE_HOST_SYSCTLS "host-sysctls"
+#define STATE_APPLIED "applied"
 
 struct guest {
 	char name[64];
@@ -72,6 +73,8 @@ int registry_del_guest(struct registry *r, const char *name);
 int registry_add_port(struct registry *r, const struct port_fwd *p);
 /* Match on guest, proto, family/address and host port. -ENOENT if none. */
 int registry_del_port(struct registry *r, const struct port_fwd *p);
+/* Would @a and @b take the same router port (a wildcard address takes them all)? */
+bool port_fwd_collides(const struct port_fwd *a, const struct port_fwd *b);
 
 /*
  * owned-links: one interface name a line, recorded before `up` creates the
@@ -122,3 +125,37 @@ int sysctl_journal_add(struct sysctl_journal *j, const char *key, const char *va
 int state_sysctl_journal_load(const char *dir, struct sysctl_journal *ret);
 /* An empty journal removes the file. */
 int state_sysctl_journal_save(const char *dir, const struct sysctl_journal *j);
+
+/*
+ * applied: "FILE_ID NAME" a line, each guest container that `apply` created
+ * from a guest file, recorded before it is created, so that `apply --prune`
+ * destroys exactly what an earlier apply of the same file made (never a
+ * container that was there before, nor one of another file). FILE_ID is
+ * applied_file_id() of the file's canonical path.
+ */
+#define APPLIED_MAX 1024
+#define APPLIED_ID_LEN 16
+struct applied_entry {
+	char file[APPLIED_ID_LEN + 1];
+	char name[64];
+};
+struct applied {
+	size_t n;
+	struct applied_entry e[APPLIED_MAX];
+};
+
+/* 16 lower-case hex digits of a 64-bit FNV-1a hash of @path. */
+void applied_file_id(const char *path, char ret[APPLIED_ID_LEN + 1]);
+/* Strict: a file id, one blank, a valid guest name; each name once. -EBADMSG with the line. */
+int applied_parse(const char *text, size_t len, struct applied *ret, unsigned *ret_line);
+char *applied_format(const struct applied *a);
+/* Index of @name, or -ENOENT. */
+int applied_find(const struct applied *a, const char *name);
+/* Append; -EEXIST if @name is recorded (for any file), -EINVAL if it would not parse, -E2BIG. */
+int applied_add(struct applied *a, const char *file_id, const char *name);
+/* -ENOENT if @name is not recorded. */
+int applied_del(struct applied *a, const char *name);
+/* A missing file is an empty journal. */
+int state_applied_load(const char *dir, struct applied *ret);
+/* An empty journal removes the file. */
+int state_applied_save(const char *dir, const struct applied *a);

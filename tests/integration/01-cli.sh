@@ -15,10 +15,10 @@ rc() { "$@" >/dev/null 2>&1; echo $?; }
 help=$(lx --help)
 t_is "--help exits 0" "$(rc lx --help)" 0
 for c in up down status "guest add" "guest del" "guest list" "guest create" "guest destroy" \
-	"port add" "port del" check ruleset; do
+	"port add" "port del" apply check ruleset; do
 	t_ok "--help lists '$c'" grep -q "^  $c" <<<"$help"
 done
-t_is "--help lists nothing else" "$(sed -n '/^Commands:/,/^$/p' <<<"$help" | grep -c '^  ')" 12
+t_is "--help lists nothing else" "$(sed -n '/^Commands:/,/^$/p' <<<"$help" | grep -c '^  ')" 13
 t_ok "--version prints the version" grep -qE '^lxctogo-net [0-9]+\.[0-9]+\.[0-9]+$' <<<"$(lx --version)"
 t_is "no command: exit 2" "$(rc lx)" 2
 t_is "unknown command: exit 2" "$(rc lx frobnicate)" 2

@@ -1265,6 +1265,113 @@ static void test_sysctl_journal(void)
 	free(text);
 }
 
+static void test_applied(void)
+{
+	static const struct journal_case cases[] = {
+		{"", 0},
+		{"0123456789abcdef web\n", 0},
+		{"0123456789abcdef web\nfedcba9876543210 db\n0123456789abcdef cache-1\n", 0},
+		{"0123456789abcdef web", 1},            /* unended */
+		{"0123456789abcdef\n", 1},              /* no name */
+		{"0123456789abcdef \n", 1},             /* empty name */
+		{"0123456789abcdef web db\n", 1},       /* two names */
+		{"0123456789abcdef\tweb\n", 1},
+		{"0123456789ABCDEF web\n", 1},          /* upper-case id */
+		{"0123456789abcde web\n", 1},           /* short id */
+		{"0123456789abcdef0 web\n", 1},         /* long id */
+		{"0123456789abcdef Web\n", 1},          /* not a guest name */
+		{"0123456789abcdef ../web\n", 1},
+		{"0123456789abcdef web\nfedcba9876543210 web\n", 2}, /* a name for two files */
+		{"0123456789abcdef web\n\n", 2},
+	};
+	struct applied *a = calloc(1, sizeof(*a)), *back = calloc(1, sizeof(*back));
+	char id[APPLIED_ID_LEN + 1], id2[APPLIED_ID_LEN + 1], *text;
+	unsigned line;
+	int r;
+
+	if (!a || !back)
+		abort();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		r = applied_parse(cases[i].text, strlen(cases[i].text), a, &line);
+		if (!cases[i].bad_line) {
+			text = applied_format(a);
+			tap_ok(r == 0 && text && streq(text, cases[i].text),
+			       "applied: '%s' parses and formats back", show(cases[i].text));
+			free(text);
+		} else {
+			tap_ok(r == -EBADMSG && line == cases[i].bad_line,
+			       "applied: '%s' refused at line %u (got %d, line %u)",
+			       show(cases[i].text), cases[i].bad_line, r, line);
+		}
+	}
+
+	applied_file_id("/srv/apps.ini", id);
+	applied_file_id("/srv/apps.ini2", id2);
+	tap_ok(strlen(id) == APPLIED_ID_LEN && strspn(id, "0123456789abcdef") == APPLIED_ID_LEN &&
+		       !streq(id, id2),
+	       "applied: a file id is 16 hex digits, one per path (%s, %s)", id, id2);
+	applied_file_id("", id2);
+	tap_is_str(id2, "cbf29ce484222325", "applied: the id is FNV-1a (of \"\": its offset basis)");
+
+	a->n = 0;
+	tap_ok(applied_add(a, id, "web") == 0 && applied_add(a, id, "db") == 0 &&
+		       applied_add(a, id2, "web") == -EEXIST && applied_add(a, id, "a b") == -EINVAL &&
+		       applied_add(a, "0123", "x") == -EINVAL &&
+		       applied_add(a, id, "x\n0123456789abcdef y") == -EINVAL &&
+		       applied_find(a, "db") == 1 && applied_find(a, "cache") == -ENOENT,
+	       "applied: add records a name once, for one file, and refuses what would not parse");
+	tap_ok(applied_del(a, "web") == 0 && a->n == 1 && applied_find(a, "db") == 0 &&
+		       applied_del(a, "web") == -ENOENT,
+	       "applied: del forgets one name and keeps the others in order");
+
+	mkdir(tpath("app"), 0700);
+	tap_ok(state_applied_load(tpath("app"), back) == 0 && back->n == 0,
+	       "applied: a missing file is an empty journal");
+	applied_add(a, id, "cache");
+	r = state_applied_save(tpath("app"), a);
+	text = NULL;
+	tap_ok(r == 0 && read_file(tpath("app/" STATE_APPLIED), &text, NULL) == 0 && text &&
+		       !strncmp(text, id, APPLIED_ID_LEN) && strstr(text, " db\n") &&
+		       strstr(text, " cache\n"),
+	       "applied: saved as one line a guest");
+	free(text);
+	{
+		struct stat st;
+
+		tap_ok(state_applied_load(tpath("app"), back) == 0 && back->n == 2 &&
+			       streq(back->e[1].name, "cache") && streq(back->e[1].file, id) &&
+			       stat(tpath("app/" STATE_APPLIED), &st) == 0 &&
+			       (st.st_mode & 07777) == 0600,
+		       "applied: loads back, file mode 0600");
+	}
+	{
+		int fd = open(tpath("app/" STATE_APPLIED), O_WRONLY | O_APPEND);
+
+		tap_ok(fd >= 0 && write(fd, "junk\n", 5) == 5 && close(fd) == 0 &&
+			       state_applied_load(tpath("app"), back) == -EBADMSG,
+		       "applied: a damaged journal is -EBADMSG, not guessed at");
+	}
+	a->n = 0;
+	tap_ok(state_applied_save(tpath("app"), a) == 0 &&
+		       access(tpath("app/" STATE_APPLIED), F_OK) < 0,
+	       "applied: an empty journal removes the file");
+	for (int i = 0; i <= APPLIED_MAX; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "g%d", i);
+		r = applied_add(a, id, n);
+	}
+	tap_ok(r == -E2BIG && a->n == APPLIED_MAX, "applied: full at %d guests (-E2BIG)",
+	       APPLIED_MAX);
+	text = applied_format(a);
+	tap_ok(text && applied_parse(text, strlen(text), back, &line) == 0 &&
+		       back->n == APPLIED_MAX,
+	       "applied: a full journal round-trips");
+	free(text);
+	free(a);
+	free(back);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -1293,6 +1400,7 @@ int main(void)
 	test_lock_blocks();
 	test_owned_links();
 	test_sysctl_journal();
+	test_applied();
 
 	remove_tree(tmproot);
 	return tap_done();
