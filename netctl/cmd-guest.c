@@ -303,7 +303,7 @@ static int guest_list_cmd(const struct ctx *ctx, int argc, char **argv)
 		cli_error("guest list: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	return status_print(ctx, "guest list", false);
+	return status_print(ctx, "guest list", false, NULL);
 }
 
 int cmd_guest(const struct ctx *ctx, int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "guestfile.h"
 #include "lxcw.h"
 #include "netlink.h"
 #include "netns.h"
@@ -207,6 +208,15 @@ static void fill_ct(struct row *row, const char *lxcpath, const char *name)
 	row->mem = info.mem_bytes;
 }
 
+/* Does the guest file name @name? */
+static bool in_file(const struct guestfile *gf, const char *name)
+{
+	for (size_t i = 0; i < gf->n; i++)
+		if (streq(gf->guests[i].name, name))
+			return true;
+	return false;
+}
+
 /*
  * The router's addresses on the LAN and whether it has a default route there:
  * its eth0 (macvlan attach) or, with routed attach, the host's uplink.
@@ -258,7 +268,8 @@ static void lan_drift(const struct conf *c, struct row *row)
 			 "router: no IPv4 default route on %s (the LAN gave no gateway)", ifname);
 }
 
-int status_print(const struct ctx *ctx, const char *verb, bool router_row)
+int status_print(const struct ctx *ctx, const char *verb, bool router_row,
+		 const struct guestfile *only)
 {
 	static const char *const head[8] = {"NAME", "STATE", "IPV4", "IPV6",
 					    "MAC",  "PID",   "MEMORY", "PORTS"};
@@ -312,9 +323,12 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row)
 	}
 	for (size_t i = 0; i < reg.n_guests; i++) {
 		const struct guest *g = &reg.guests[i];
-		struct row *row = &rows[n++];
+		struct row *row;
 		size_t off = 0;
 
+		if (only && !in_file(only, g->name))
+			continue;
+		row = &rows[n++];
 		row->name = g->name;
 		row->kind = "guest";
 		fill_ct(row, p->lxcpath, g->name);
@@ -374,9 +388,25 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row)
 
 int cmd_status(const struct ctx *ctx, int argc, char **argv)
 {
+	static struct conf_errors errs;
+	struct guestfile gf = {0};
+	int r;
+
+	if (argc == 3 && streq(argv[1], "--file")) {
+		/* Only the guests of an `apply` file (the router row stays). */
+		r = guestfile_load(argv[2], &gf, &errs);
+		if (r < 0) {
+			for (unsigned i = 0; i < errs.n; i++)
+				fprintf(stderr, "%s\n", errs.msg[i]);
+			return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		}
+		r = status_print(ctx, "status", true, &gf);
+		guestfile_free(&gf);
+		return r;
+	}
 	if (argc > 1) {
-		cli_error("status: unexpected argument '%s'", argv[1]);
+		cli_error("status: unexpected argument '%s' (status [--file FILE])", argv[1]);
 		return EXIT_USAGE;
 	}
-	return status_print(ctx, "status", true);
+	return status_print(ctx, "status", true, NULL);
 }

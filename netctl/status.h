@@ -2,9 +2,12 @@
 #pragma once
 
 #include "cli.h"
+#include "guestfile.h"
 
 /*
  * status_print - the table (or JSON) of the router (if @router_row) and every
- * guest, for the verb @verb (its messages' prefix). Returns an exit code.
+ * guest (with @only, just the guests that guest file names), for the verb
+ * @verb (its messages' prefix). Returns an exit code.
  */
-int status_print(const struct ctx *ctx, const char *verb, bool router_row);
+int status_print(const struct ctx *ctx, const char *verb, bool router_row,
+		 const struct guestfile *only);

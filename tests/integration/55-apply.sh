@@ -169,6 +169,11 @@ t_is "... and no longer on the old one" "$(fetch "$RLAN" 8080)" ""
 t_is "the journal keeps web and db (extra was not made by apply)" \
 	"$(cut -d' ' -f2 "$SB_STATE/applied" | tr '\n' ' ')" "web db "
 t_is "apply --prune again: nothing to do" "$(lx apply "$F" --prune 2>&1)" "$F: nothing to do"
+t_is "status --file shows the router and only the file's guests (not manual)" \
+	"$(lx status --file "$F" | awk 'NR > 1 && $1 !~ /:$/ { print $1 }' | tr '\n' ' ')" "managed web db extra "
+t_is "status -j --file: the same rows" \
+	"$(lx -j status --file "$F" | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)))')" \
+	"managed web db extra"
 
 # ---- a file with three errors: three FILE:LINE lines, exit 2, nothing changed
 cat >"$A/bad.ini" <<'EOF'
