@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -14,6 +15,22 @@
 
 /* How long a started guest may take to hold its lease (a systemd guest boots first). */
 #define CREATE_READY_MS 60000
+
+/* When this `guest create` began: every progress line tells the time since. */
+static long t_begin;
+
+/* "NAME: [  1.2 s] STEP" on stderr (silenced by -q). */
+static void progress(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const char *name, const char *fmt, ...)
+{
+	char step[PATH_MAX + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(step, sizeof(step), fmt, ap);
+	va_end(ap);
+	log_info("%s: [%5.1f s] %s", name, (double)(now_ms() - t_begin) / 1000.0, step);
+}
 
 /* The container's config: mounts, hostname, autostart through liblxc, then our mark. */
 static int configure(const struct paths *p, const struct create_req *req, struct errmsg *e)
@@ -145,7 +162,7 @@ static int provision_one(const struct paths *p, const struct conf *c, const stru
 		r = fail(e, -errno, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	log_info("%s: %s", g->name, label);
+	progress(g->name, "%s", label);
 	r = lxcw_run(p->lxcpath, g->name, argv, env, in, pipefd[1], &pid);
 	close(pipefd[1]);
 	pipefd[1] = -1;
@@ -161,7 +178,7 @@ static int provision_one(const struct paths *p, const struct conf *c, const stru
 			goto out;
 		}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		log_info("%s: %s: done", g->name, label);
+		progress(g->name, "%s: done", label);
 		r = 0;
 	} else if (WIFEXITED(status)) {
 		r = fail(e, -EIO, "%s: %s failed with exit status %d; the guest is left as it is",
@@ -250,7 +267,7 @@ static int make_container(const struct paths *p, const struct create_req *req, s
 	int r;
 
 	if (req->clone) {
-		log_info("%s: cloning %s%s", name, req->clone, req->snapshot ? " (snapshot)" : "");
+		progress(name, "cloning %s%s", req->clone, req->snapshot ? " (snapshot)" : "");
 		r = lxcw_clone(p->lxcpath, req->clone, name, req->snapshot);
 		if (r == -ENOENT)
 			return bad(e, "guest create: no container %s to clone in %s", req->clone,
@@ -262,7 +279,7 @@ static int make_container(const struct paths *p, const struct create_req *req, s
 				    name, strerror(-r))
 			     : 0;
 	}
-	log_info("%s: creating from template %s", name, req->tmpl);
+	progress(name, "creating from template %s", req->tmpl);
 	r = lxcw_create(p->lxcpath, name, req->tmpl, req->tmpl_argv, !req->verbose);
 	return r < 0 ? fail(e, r, "guest create: template %s failed for %s%s", req->tmpl, name,
 			    req->verbose ? "" : " (run with -v to see its output)")
@@ -297,11 +314,11 @@ static int bring_up(const struct paths *p, const struct conf *c, const struct cr
 	registry_free(&reg);
 	if (!req->start && !req->n_provision)
 		return 0;
-	log_info("%s: starting", name);
+	progress(name, "starting");
 	r = lxcw_start(p->lxcpath, name, NULL);
 	if (r < 0)
 		return fail(e, r, "guest create: starting %s: %s", name, strerror(-r));
-	log_info("%s: waiting for its lease and its name", name);
+	progress(name, "waiting for its lease and its name");
 	/* A LAN (pool) address is set by LXC, not leased. */
 	return ready_guest(p, c, ret, !publish_v4(c, ret), now_ms() + CREATE_READY_MS, e);
 }
@@ -317,6 +334,7 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 	long t0 = now_ms();
 	int r;
 
+	t_begin = t0;
 	if (!req->tmpl == !req->clone)
 		return bad(e, "guest create: give one of --template or --clone");
 	r = lxcw_info(p->lxcpath, name, false, &info);
@@ -360,7 +378,7 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 		return 0; /* defined and attached; lxc-start (or --start) brings it up */
 	ret->started = true;
 	ret->ready_ms = now_ms() - t0;
-	log_info("%s: ready in %ld ms", name, ret->ready_ms);
+	progress(name, "ready in %ld ms", ret->ready_ms);
 	return provision_all(p, c, &g, req, &ret->provisioned, e);
 }
 

@@ -51,7 +51,8 @@ t_is "guest create web (busybox template, port, mount, hook) exits 0" "$rc" 0
 WEB4=$(json_field web ipv4)
 t_ok "when it returns, web holds its DHCP lease" grep -q " $WEB4 " <<<"$(leases)"
 t_ok "... and its name resolves through the router" resolves web.lxtg.internal "$WEB4"
-t_ok "... it said it was ready" grep -q "^web: ready in [0-9]* ms" <<<"$out"
+t_ok "... it showed its steps with the time since it began, and that it was ready" \
+	grep -q "^web: \[ *[0-9.]* s\] ready in [0-9]* ms" <<<"$out"
 t_ok "the hook ran with the guest's facts, its output prefixed" \
 	grep -q "^web| provisioning web (web.lxtg.internal) at $WEB4 behind 192.168.254.254" <<<"$out"
 t_is "the hook fetched the LAN peer's token into the bind mount (seen on the host)" \
