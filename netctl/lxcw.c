@@ -122,14 +122,9 @@ int lxcw_start(const char *lxcpath, const char *name, const char *logfile)
 	return 0;
 }
 
-int lxcw_stop(const char *lxcpath, const char *name)
+/* Kill a running container and wait until it is STOPPED; not running is fine. */
+static int stop_ct(struct lxc_container *c)
 {
-	_cleanup_lxc_ struct lxc_container *c = NULL;
-	int r;
-
-	r = open_ct(lxcpath, name, &c);
-	if (r < 0)
-		return r;
 	if (!c->is_running(c))
 		return 0;
 	if (!c->stop(c))
@@ -137,6 +132,14 @@ int lxcw_stop(const char *lxcpath, const char *name)
 	if (!c->wait(c, "STOPPED", 10))
 		return -ETIMEDOUT;
 	return 0;
+}
+
+int lxcw_stop(const char *lxcpath, const char *name)
+{
+	_cleanup_lxc_ struct lxc_container *c = NULL;
+	int r = open_ct(lxcpath, name, &c);
+
+	return r < 0 ? r : stop_ct(c);
 }
 
 int lxcw_attach_iface(const char *lxcpath, const char *name, const char *dev, const char *dst)
@@ -200,8 +203,9 @@ int lxcw_destroy(const char *lxcpath, const char *name)
 		return r;
 	if (!c->is_defined(c))
 		return 0;
-	if (c->is_running(c) && (!c->stop(c) || !c->wait(c, "STOPPED", 10)))
-		return -EBUSY;
+	r = stop_ct(c);
+	if (r < 0)
+		return r;
 	return c->destroy(c) ? 0 : -EIO;
 }
 
