@@ -190,7 +190,9 @@ expect() { # expect LINE WANT
 	got=$(complete_line "$1")
 	[ "$got" = "$2" ] || { echo "'$1' completes to '$got', want '$2'"; return 1; }
 }
-ok "completes commands" expect "lxctogo-net " "up down status guest port check ruleset"
+ok "completes commands" expect "lxctogo-net " "up down status guest port apply check ruleset"
+ok "completes guest verbs" expect "lxctogo-net guest " "add del list create destroy"
+ok "completes guest destroy's options" expect "lxctogo-net guest destroy web --" "--yes --force"
 ok "completes global options" expect "lxctogo-net --st" "--state-dir"
 ok "completes modes" expect "lxctogo-net up " "server desktop --uplink"
 ok "completes registered guests from -s STATE/guests" \
