@@ -90,10 +90,8 @@ int cli_prepare(const struct ctx *ctx, const char *verb, unsigned flags,
 			return EXIT_USAGE;
 		}
 	}
-	/* Mode and LAN prefix as the running router has them. */
-	if (flags & CLI_RUNTIME)
-		runtime_load(&ret->paths, &ret->rt);
-	runtime_overlay(&ret->conf, &ret->rt, &ret->model);
+	/* The lock first: the running router's facts can change under a
+	 * concurrent `up` until we hold it. */
 	if (flags & CLI_LOCK) {
 		r = state_lock(ctx->state_dir, &ret->lock);
 		if (r < 0) {
@@ -101,6 +99,10 @@ int cli_prepare(const struct ctx *ctx, const char *verb, unsigned flags,
 			return EXIT_FAIL;
 		}
 	}
+	/* Mode, LAN prefix and attach as the running router has them. */
+	if (flags & CLI_RUNTIME)
+		runtime_load(&ret->paths, &ret->rt);
+	runtime_overlay(&ret->conf, &ret->rt, &ret->model);
 	return EXIT_OK;
 }
 

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -97,27 +98,71 @@ out:
 }
 
 /* Copy what the script prints, a prefix on every line, until it closes its end. */
-static void relay(int fd, const char *prefix)
+/* Print the complete lines of @buf (@len bytes kept across calls), each with @prefix. */
+static void relay_lines(const char *prefix, char *line, size_t *len, const char *buf, ssize_t n,
+			bool flush)
+{
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != '\n' && *len < 8191) {
+			line[(*len)++] = buf[i];
+			continue;
+		}
+		line[*len] = '\0';
+		fprintf(stderr, "%s%s\n", prefix, line);
+		*len = 0;
+	}
+	if (flush && *len) {
+		line[*len] = '\0';
+		fprintf(stderr, "%s%s\n", prefix, line);
+		*len = 0;
+	}
+}
+
+/*
+ * Copy what the hook prints, a prefix on every line, until it exits, and
+ * reap it into *@status. A daemon that the hook starts in the background may
+ * keep the pipe open for ever: once the hook itself has exited, what is
+ * already in the pipe is shown and the rest is not waited for. 0 or -errno.
+ */
+static int relay(int fd, pid_t pid, const char *prefix, int *status)
 {
 	char buf[4096], line[8192];
 	size_t len = 0;
-	ssize_t n;
+	bool exited = false;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != '\n' && len < sizeof(line) - 1) {
-				line[len++] = buf[i];
-				continue;
-			}
-			line[len] = '\0';
-			fprintf(stderr, "%s%s\n", prefix, line);
-			len = 0;
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int ready = poll(&pfd, 1, exited ? 0 : 100);
+		ssize_t n = 0;
+
+		if (ready < 0 && errno != EINTR)
+			return -errno;
+		if (ready > 0) {
+			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				return -errno;
+			relay_lines(prefix, line, &len, buf, n, false);
+		}
+		if (ready > 0 && n == 0)
+			break; /* every writer closed the pipe */
+		if (exited && ready <= 0)
+			break; /* the hook is gone and the pipe is empty */
+		if (!exited) {
+			pid_t w = waitpid(pid, status, WNOHANG);
+
+			if (w < 0 && errno != EINTR)
+				return -errno;
+			exited = w == pid;
 		}
 	}
-	if (len) {
-		line[len] = '\0';
-		fprintf(stderr, "%s%s\n", prefix, line);
+	relay_lines(prefix, line, &len, buf, 0, true);
+	while (!exited) {
+		if (waitpid(pid, status, 0) == pid)
+			break;
+		if (errno != EINTR)
+			return -errno;
 	}
+	return 0;
 }
 
 /* Run one provisioning script inside the guest, through its own /bin/sh. */
@@ -171,12 +216,11 @@ static int provision_one(const struct paths *p, const struct conf *c, const stru
 		goto out;
 	}
 	snprintf(prefix, sizeof(prefix), "%s| ", g->name);
-	relay(pipefd[0], prefix);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			r = fail(e, -errno, "%s: %s: %s", g->name, label, strerror(errno));
-			goto out;
-		}
+	r = relay(pipefd[0], pid, prefix, &status);
+	if (r < 0) {
+		fail(e, r, "%s: %s: %s", g->name, label, strerror(-r));
+		goto out;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		progress(g->name, "%s: done", label);
 		r = 0;
@@ -204,6 +248,7 @@ static int dir_hooks(const char *dir, char ***ret)
 {
 	struct dirent **list = NULL;
 	char **out;
+	bool oom = false;
 	int n, k = 0;
 
 	*ret = NULL;
@@ -219,13 +264,17 @@ static int dir_hooks(const char *dir, char ***ret)
 
 		if (out && list[i]->d_name[0] != '.' &&
 		    pathf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) == 0 &&
-		    stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			out[k++] = strdup(path);
+		    stat(path, &st) == 0 && S_ISREG(st.st_mode) && !(out[k++] = strdup(path)))
+			oom = true;
 		free(list[i]);
 	}
 	free(list);
-	if (!out)
+	if (!out || oom) {
+		for (int i = 0; out && i < k; i++)
+			free(out[i]);
+		free(out);
 		return -ENOMEM;
+	}
 	*ret = out; /* in alphasort's order */
 	return 0;
 }
@@ -355,8 +404,10 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 			   name, name);
 	r = make_container(p, req, e);
 	if (r < 0) {
-		/* It did not exist before: whatever a failed template left goes. */
-		lxcw_destroy(p->lxcpath, name);
+		/* It did not exist before: whatever a failed template left goes; but
+		 * -EEXIST means someone else made it meanwhile, and it is theirs. */
+		if (r != -EEXIST)
+			lxcw_destroy(p->lxcpath, name);
 		return r;
 	}
 	r = configure(p, req, e);
@@ -398,6 +449,8 @@ int guest_destroy(const struct paths *p, const struct conf *c, const char *name,
 	bool registered;
 	int r;
 
+	if (streq(name, c->router))
+		return bad(e, "guest destroy: %s is the router (`lxctogo-net down` removes it)", name);
 	r = lxcw_info(p->lxcpath, name, false, &info);
 	if (r < 0)
 		return fail(e, r, "guest destroy: %s: %s", name, strerror(-r));

@@ -72,12 +72,19 @@ int probe_arp(const char *ifname, struct in_addr addr, int timeout_ms)
 			return -errno;
 		for (long left; (left = deadline - mono_ms() - (tries ? 0 : timeout_ms / 2)) > 0;) {
 			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			struct sockaddr_ll from;
+			socklen_t flen = sizeof(from);
 			struct arp_pkt rep;
 
 			if (poll(&pfd, 1, (int)left) <= 0)
 				break;
-			if (recv(fd, &rep, sizeof(rep), 0) == (ssize_t)sizeof(rep) &&
-			    rep.op == htons(2) && !memcmp(rep.spa, &addr, 4))
+			/* Only a reply to this probe counts: sent to our MAC alone (a
+			 * broadcast gratuitous ARP of the address, as VRRP sends, would
+			 * reach a second MAC on a Deny uplink too). */
+			if (recvfrom(fd, &rep, sizeof(rep), 0, (struct sockaddr *)&from, &flen) ==
+				    (ssize_t)sizeof(rep) &&
+			    from.sll_pkttype == PACKET_HOST && rep.op == htons(2) &&
+			    !memcmp(rep.spa, &addr, 4) && !memcmp(rep.tha, req.sha, 6))
 				return 1;
 		}
 	}

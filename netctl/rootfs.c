@@ -203,7 +203,8 @@ static int host_resolv(const char *path, char **ret_ns, char *domain, size_t dsi
 	r = read_file(path, &text, &len);
 	if (r < 0)
 		return r;
-	out = calloc(1, len + 1);
+	/* Each kept line comes back with a newline, which the last may lack. */
+	out = calloc(1, len + 2);
 	if (!out)
 		return -ENOMEM;
 	for (char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {

@@ -398,7 +398,7 @@ int cmd_status(const struct ctx *ctx, int argc, char **argv)
 		if (r < 0) {
 			for (unsigned i = 0; i < errs.n; i++)
 				fprintf(stderr, "%s\n", errs.msg[i]);
-			return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			return EXIT_USAGE; /* as `apply` does for the same file */
 		}
 		r = status_print(ctx, "status", true, &gf);
 		guestfile_free(&gf);

@@ -5,6 +5,7 @@
 #include "fsutil.h"
 #include "netns.h"
 #include "probe.h"
+#include "render.h"
 #include "sysctl.h"
 #include "uplink.h"
 #include "util.h"
@@ -29,7 +30,8 @@ bool uplink_is_wireless(const char *sysfs, const char *ifname)
  * namespace so that nothing of it is ever seen on the host and a crash leaves
  * nothing behind (the namespace and its link die with the fd). 1 if answered.
  */
-static int probe_second_mac(struct nlk *nl, const char *uplink, struct in_addr gw)
+static int probe_second_mac(struct nlk *nl, const char *uplink, struct in_addr gw,
+			    const uint8_t mac[6])
 {
 	struct nlk *inner = NULL;
 	int ns = -1, saved = -1, r;
@@ -52,6 +54,8 @@ static int probe_second_mac(struct nlk *nl, const char *uplink, struct in_addr g
 	if (r == 0) {
 		r = nlk_open(&inner);
 		if (r == 0)
+			r = nlk_link_set_mac(inner, PROBE_LINK, mac);
+		if (r == 0)
 			r = nlk_link_up(inner, PROBE_LINK, 0);
 		if (r == 0)
 			r = probe_arp(PROBE_LINK, gw, UPLINK_PROBE_MS);
@@ -62,10 +66,25 @@ static int probe_second_mac(struct nlk *nl, const char *uplink, struct in_addr g
 	return r;
 }
 
+/*
+ * The probe's MAC: one per host and uplink, the same on every run, so probing
+ * never fills a switch's MAC table or trips port security with new MACs.
+ * Derived from the uplink's own MAC (sysfs), locally administered.
+ */
+static void probe_mac(const char *uplink, uint8_t ret[6])
+{
+	_cleanup_free_ char *own = read_textf(false, "/sys/class/net/%s/address", uplink);
+	char seed[128];
+
+	snprintf(seed, sizeof(seed), "uplink-probe/%s/%s", uplink, own ? own : "");
+	render_mac(seed, ret);
+}
+
 static int choose_auto(struct nlk *nl, const struct conf *c, struct uplink_choice *ret)
 {
 	const char *up = c->uplink;
 	char gws[INET_ADDRSTRLEN];
+	uint8_t mac[6];
 	struct in_addr gw;
 	int idx, r;
 
@@ -93,9 +112,24 @@ static int choose_auto(struct nlk *nl, const struct conf *c, struct uplink_choic
 	if (r < 0)
 		return r;
 	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
-	r = probe_second_mac(nl, up, gw);
-	if (r < 0)
-		return r;
+	probe_mac(up, mac);
+	r = probe_second_mac(nl, up, gw, mac);
+	if (r == -EINVAL || r == -EOPNOTSUPP) {
+		/* Not an Ethernet uplink (ppp, wireguard, tun): no macvlan on it. */
+		ret->verdict = UPLINK_ONE_MAC;
+		ret->attach = ATTACH_ROUTED;
+		snprintf(ret->why, sizeof(ret->why), "uplink %s cannot carry a macvlan (%s)", up,
+			 strerror(-r));
+		return 0;
+	}
+	if (r < 0) {
+		ret->verdict = UPLINK_SILENT;
+		snprintf(ret->why, sizeof(ret->why),
+			 "probing uplink %s from a second MAC failed (%s), so whether it carries one "
+			 "is unknown (set attach = routed if the router gets no lease)",
+			 up, strerror(-r));
+		return 0;
+	}
 	if (r > 0) {
 		ret->verdict = UPLINK_OPEN;
 		snprintf(ret->why, sizeof(ret->why),

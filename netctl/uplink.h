@@ -38,7 +38,7 @@ struct uplink_choice {
 
 /*
  * uplink_choose - resolve @c->attach: the configured choice, or for
- * ATTACH_AUTO what uplink_probe() finds. Without a gateway to ask, or with a
+ * ATTACH_AUTO what the probes find. Without a gateway to ask, or with a
  * gateway that answers no probe, it keeps macvlan (the choice that leaves the
  * host's network alone) and says so in why. 0 or -errno (netlink).
  */

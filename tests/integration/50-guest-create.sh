@@ -41,7 +41,8 @@ printf 'GET /token HTTP/1.0\r\n\r\n' | nc 192.0.2.10 80 | tail -n 1 >/srv/share/
 printf '#!/bin/sh\necho hello-from-%s\n' "$LXTG_GUEST" >/srv-hi && chmod +x /srv-hi
 setsid sh -c 'while :; do nc -l -p 80 -e /srv-hi; done' </dev/null >/dev/null 2>&1 &
 EOF
-printf 'echo about to fail\nexit 3\n' >"$SB_TMP/fail.sh"
+# It leaves a daemon behind that keeps the hook's output open: create must not wait for it.
+printf 'sleep 600 &\necho about to fail\nexit 3\n' >"$SB_TMP/fail.sh"
 
 out=$(lx guest create web --template busybox --start --autostart --port 8080:80 \
 	--mount "$SB_TMP/share:/srv/share" --hostname web.example.test --provision "$SB_TMP/hook.sh" 2>&1)
@@ -65,9 +66,10 @@ print([x for x in json.load(sys.stdin) if x["kind"]=="router"][0]["lan_ipv4"][0]
 t_is "the LAN peer reaches web through the port forward" "$(fetch "$RLAN" 8080)" hello-from-web
 
 # A failed hook: reported with its number and status, the guest stays.
-out=$(lx guest create hooked --template busybox --provision "$SB_TMP/fail.sh" 2>&1)
+out=$(sb_host_exec timeout 60 "$BIN" -c "$SB_CONF" -s "$SB_STATE" \
+	-P "$SB_LXCPATH" guest create hooked --template busybox --provision "$SB_TMP/fail.sh" 2>&1)
 rc=$?
-t_is "guest create with a failing hook exits 1" "$rc" 1
+t_is "guest create with a failing hook that leaves a daemon exits 1 (not hung)" "$rc" 1
 t_ok "... its output was shown" grep -q "^hooked| about to fail" <<<"$out"
 t_ok "... and the error names the hook and its exit status" \
 	grep -q "hooked: provision 1/1 .*fail.sh failed with exit status 3; the guest is left as it is" <<<"$out"
