@@ -163,7 +163,7 @@ static int check_clone(struct planner *pl, const struct gf_guest *g)
 				"clone: %s runs, and only a stopped container is cloned (start = "
 				"no in its section)",
 				g->clone);
-	else if (!info.defined && !made)
+	else if ((!info.defined || planned(pl, APPLY_DESTROY, g->clone)) && !made)
 		guestfile_error(
 		    pl->errs, pl->o->file, line,
 		    "clone: no container %s in %s (nor an earlier section that makes it)", g->clone,

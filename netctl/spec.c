@@ -76,13 +76,22 @@ int port_format(const struct port_fwd *p, bool with_guest_port, char *buf, size_
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* An absolute path that fits an lxc.mount.entry line: no blank, control byte, backslash or ':'. */
+/*
+ * An absolute path that fits an lxc.mount.entry line: no blank, control byte,
+ * backslash or ':', no empty, "." or ".." component (a guest path loses its
+ * leading '/' in the entry: "//x" would become absolute, "/." the rootfs).
+ */
 static bool plain_path(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (s[0] != '/' || strstr(s, "/../") || (n >= 3 && !strcmp(s + n - 3, "/..")))
+	if (s[0] != '/')
 		return false;
+	for (const char *c = s + 1; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL) {
+		size_t n = strcspn(c, "/");
+
+		if ((n == 0 && c[0] == '/') || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+	}
 	for (; *s; s++)
 		if ((unsigned char)*s <= ' ' || *s == '\\' || *s == ':' ||
 		    (unsigned char)*s == 0x7f)

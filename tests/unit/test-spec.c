@@ -249,8 +249,49 @@ static void test_guest_untouched(void)
 		   "port_parse leaves the guest name untouched");
 }
 
+/* HOST:GUEST[:ro] of `guest create --mount` and apply's `mounts`. */
+static void test_mounts(void)
+{
+	static const struct {
+		const char *in;
+		const char *host, *guest; /* NULL: refused */
+		bool ro;
+	} t[] = {
+		{"/srv/a:/data", "/srv/a", "/data", false},
+		{"/srv/a:/data:ro", "/srv/a", "/data", true},
+		{"/srv/a/:/data/", "/srv/a/", "/data/", false},
+		{"/srv/a:/data:rw", NULL, NULL, false},
+		{"/srv/a", NULL, NULL, false},
+		{"srv:/data", NULL, NULL, false},
+		{"/srv:data", NULL, NULL, false},
+		{"/srv:/", NULL, NULL, false},
+		{"/srv://x", NULL, NULL, false},
+		{"/srv:/.", NULL, NULL, false},
+		{"/srv:/a/./b", NULL, NULL, false},
+		{"/srv/../etc:/x", NULL, NULL, false},
+		{"/srv:/x/..", NULL, NULL, false},
+		{"/a b:/x", NULL, NULL, false},
+		{"/a\tb:/x", NULL, NULL, false},
+		{"/a:/x\ny", NULL, NULL, false},
+		{"/a\\b:/x", NULL, NULL, false},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		struct mount_spec m;
+		int r = mount_parse(t[i].in, &m);
+
+		if (t[i].host)
+			tap_ok(r == 0 && streq(m.host, t[i].host) && streq(m.guest, t[i].guest) &&
+				       m.ro == t[i].ro,
+			       "mount_parse '%s'", show(t[i].in));
+		else
+			tap_ok(r == -EINVAL, "mount_parse rejects '%s'", show(t[i].in));
+	}
+}
+
 int main(void)
 {
+	test_mounts();
 	test_accept();
 	test_reject();
 	test_format();
