@@ -4,18 +4,11 @@
 #include "fsutil.h"
 #include "lxcw.h"
 #include "runtime.h"
+#include "state.h"
 #include "util.h"
 
 /* The first line of every router config `up` writes (managed-rootfs/lxc.conf.in). */
 #define MARKER "# lxctogo-net managed router"
-
-/* STATE/router/runtime, parsed. */
-struct runtime_file {
-	struct runtime rt;
-	pid_t pid;
-	unsigned long long start;
-	char stamp[PATH_MAX + 64];
-};
 
 /* Field 22 of /proc/PID/stat: when the process started, in ticks since boot. 0 if gone. */
 static unsigned long long proc_starttime(pid_t pid)
@@ -41,69 +34,49 @@ static unsigned long long proc_starttime(pid_t pid)
 int runtime_save(const struct paths *p, const struct conf *c, const char *attach_why, pid_t router,
 		 const char *lxc_stamp)
 {
-	char path[PATH_MAX], text[PATH_MAX + 768], pfx[INET6_ADDRSTRLEN] = "-", why[256];
+	_cleanup_free_ char *text = NULL;
+	struct runtime_record rec = {
+		.mode = c->mode,
+		.prefix = c->server_prefix,
+		.pid = router,
+		.start = proc_starttime(router),
+		.has_attach = true,
+		.attach = c->attach == ATTACH_ROUTED ? ATTACH_ROUTED : ATTACH_MACVLAN,
+	};
+	char path[PATH_MAX];
 
 	if (pathf(path, sizeof(path), "%s/runtime", p->router) < 0)
 		return -ENAMETOOLONG;
-	if (c->server_prefix.plen)
-		inet_ntop(AF_INET6, &c->server_prefix.addr, pfx, sizeof(pfx));
-	str_escape(attach_why, why, sizeof(why), false); /* one line, whatever it holds */
-	snprintf(
-	    text, sizeof(text), "mode %s\nlan_prefix %s/%u\nrouter %d %llu\nattach %s %s\n%s%s%s",
-	    c->mode == MODE_SERVER ? "server" : "desktop", pfx, c->server_prefix.plen, (int)router,
-	    proc_starttime(router), c->attach == ATTACH_ROUTED ? "routed" : "macvlan", why,
-	    *lxc_stamp ? "lxc " : "", lxc_stamp, *lxc_stamp ? "\n" : "");
+	/* A reason or stamp too long for the record is cut: it is only shown. */
+	snprintf(rec.attach_why, sizeof(rec.attach_why), "%s", attach_why);
+	snprintf(rec.stamp, sizeof(rec.stamp), "%s", lxc_stamp);
+	text = runtime_record_format(&rec);
+	if (!text)
+		return -ENOMEM;
 	return write_if_changed(path, text, 0600) < 0 ? -EIO : 0;
 }
 
-/* Read and parse the runtime file; false if there is none or it is not ours to trust. */
-static bool runtime_read(const struct paths *p, struct runtime_file *ret)
+/* Read and parse the runtime file; false if there is none or it does not parse. */
+static bool runtime_read(const struct paths *p, struct runtime_record *ret)
 {
 	_cleanup_free_ char *text = read_textf(false, "%s/runtime", p->router);
-	char mode[16], pfx[INET6_ADDRSTRLEN + 8];
-	const char *l;
-	int pid;
 
-	memset(ret, 0, sizeof(*ret));
-	if (!text || sscanf(text, "mode %15s\nlan_prefix %47s", mode, pfx) != 2 ||
-	    !(streq(mode, "server") || streq(mode, "desktop")))
-		return false;
-	ret->rt.known = true;
-	ret->rt.mode = streq(mode, "server") ? MODE_SERVER : MODE_DESKTOP;
-	if (addr_parse_ip6_net(pfx, &ret->rt.prefix) < 0)
-		ret->rt.prefix.plen = 0;
-	l = strstr(text, "\nrouter ");
-	if (l && sscanf(l, "\nrouter %d %llu", &pid, &ret->start) == 2 && pid > 0)
-		ret->pid = pid;
-	l = strstr(text, "\nattach ");
-	if (l) {
-		const char *word = l + 8, *why = word + strcspn(word, " \n");
-		size_t len = *why == ' ' ? strcspn(why + 1, "\n") : 0;
-
-		if (!strncmp(word, "routed ", 7) || !strncmp(word, "macvlan ", 8)) {
-			ret->rt.attach_known = true;
-			ret->rt.attach = word[0] == 'r' ? ATTACH_ROUTED : ATTACH_MACVLAN;
-			if (len >= sizeof(ret->rt.attach_why))
-				len = sizeof(ret->rt.attach_why) - 1;
-			memcpy(ret->rt.attach_why, why + 1, len);
-		}
-	}
-	l = strstr(text, "\nlxc ");
-	if (l) {
-		size_t n = strcspn(l + 5, "\n");
-
-		if (n < sizeof(ret->stamp))
-			memcpy(ret->stamp, l + 5, n);
-	}
-	return true;
+	return text && runtime_record_parse(text, ret) == 0;
 }
 
 void runtime_load(const struct paths *p, struct runtime *ret)
 {
-	struct runtime_file f;
+	struct runtime_record rec;
 
-	runtime_read(p, &f);
-	*ret = f.rt;
+	memset(ret, 0, sizeof(*ret));
+	if (!runtime_read(p, &rec))
+		return;
+	ret->known = true;
+	ret->mode = rec.mode;
+	ret->prefix = rec.prefix;
+	ret->attach_known = rec.has_attach;
+	ret->attach = rec.attach;
+	strscpy(ret->attach_why, sizeof(ret->attach_why), rec.attach_why);
 }
 
 void runtime_overlay(const struct conf *c, const struct runtime *rt, struct conf *ret)
@@ -120,20 +93,20 @@ void runtime_overlay(const struct conf *c, const struct runtime *rt, struct conf
 
 pid_t runtime_recorded_pid(const struct paths *p)
 {
-	struct runtime_file f;
+	struct runtime_record rec;
 
-	if (!runtime_read(p, &f) || !f.pid || !f.start)
+	if (!runtime_read(p, &rec) || !rec.pid || !rec.start)
 		return 0;
-	return proc_starttime(f.pid) == f.start ? f.pid : 0;
+	return proc_starttime(rec.pid) == rec.start ? rec.pid : 0;
 }
 
 int runtime_lxc_stamp(const struct paths *p, char *buf, size_t size)
 {
-	struct runtime_file f;
+	struct runtime_record rec;
 
-	if (!runtime_read(p, &f) || !f.stamp[0])
+	if (!runtime_read(p, &rec) || !rec.stamp[0])
 		return -ENOENT;
-	return strscpy(buf, size, f.stamp);
+	return strscpy(buf, size, rec.stamp);
 }
 
 pid_t runtime_router_pid(const struct paths *p, const struct conf *c)

@@ -1101,3 +1101,78 @@ int state_applied_save(const char *dir, const struct applied *a)
 {
 	return journal_save(dir, STATE_APPLIED, applied_format(a));
 }
+
+/* ---- the runtime record of the running router ---- */
+
+char *runtime_record_format(const struct runtime_record *r)
+{
+	char pfx[INET6_ADDRSTRLEN] = "-", why[sizeof(r->attach_why)], *buf = NULL;
+
+	if (strpbrk(r->stamp, "\n\r"))
+		return NULL;
+	if (r->prefix.plen)
+		inet_ntop(AF_INET6, &r->prefix.addr, pfx, sizeof(pfx));
+	str_escape(r->attach_why, why, sizeof(why), false);
+	if (asprintf(&buf, "mode %s\nlan_prefix %s/%u\nrouter %d %llu\n%s%s%s%s%s%s%s",
+		     r->mode == MODE_SERVER ? "server" : "desktop", pfx, r->prefix.plen, (int)r->pid,
+		     r->start, r->has_attach ? "attach " : "",
+		     r->has_attach ? (r->attach == ATTACH_ROUTED ? "routed " : "macvlan ") : "",
+		     r->has_attach ? why : "", r->has_attach ? "\n" : "", *r->stamp ? "lxc " : "",
+		     r->stamp, *r->stamp ? "\n" : "") < 0)
+		return NULL;
+	return buf;
+}
+
+int runtime_record_parse(const char *text, struct runtime_record *ret)
+{
+	const char *pos = text, *end = text + strlen(text);
+	struct runtime_record r = {0};
+	char line[PATH_MAX + 128], word[16], val[INET6_ADDRSTRLEN + 8], tail[2];
+	int pid, n;
+
+	/* mode */
+	if (next_line(&pos, end, line, sizeof(line)) <= 0 ||
+	    sscanf(line, "mode %15s%1s", word, tail) != 1 ||
+	    !(streq(word, "server") || streq(word, "desktop")))
+		return -EBADMSG;
+	r.mode = streq(word, "server") ? MODE_SERVER : MODE_DESKTOP;
+	/* lan_prefix */
+	if (next_line(&pos, end, line, sizeof(line)) <= 0 ||
+	    sscanf(line, "lan_prefix %55s%1s", val, tail) != 1)
+		return -EBADMSG;
+	if (!streq(val, "-/0") && (addr_parse_ip6_net(val, &r.prefix) < 0 || !r.prefix.plen))
+		return -EBADMSG;
+	/* router */
+	if (next_line(&pos, end, line, sizeof(line)) <= 0 ||
+	    sscanf(line, "router %d %llu%1s", &pid, &r.start, tail) != 2 || pid < 0)
+		return -EBADMSG;
+	r.pid = pid;
+	/* attach (absent in files of older versions) and lxc, each at most once */
+	while ((n = next_line(&pos, end, line, sizeof(line))) > 0) {
+		if (!strncmp(line, "attach ", 7) && !r.has_attach && !*r.stamp) {
+			const char *reason;
+
+			if (!strncmp(line + 7, "routed ", 7)) {
+				r.attach = ATTACH_ROUTED;
+				reason = line + 14;
+			} else if (!strncmp(line + 7, "macvlan ", 8)) {
+				r.attach = ATTACH_MACVLAN;
+				reason = line + 15;
+			} else {
+				return -EBADMSG;
+			}
+			if (strscpy(r.attach_why, sizeof(r.attach_why), reason) < 0)
+				return -EBADMSG;
+			r.has_attach = true;
+		} else if (!strncmp(line, "lxc ", 4) && !*r.stamp && line[4]) {
+			if (strscpy(r.stamp, sizeof(r.stamp), line + 4) < 0)
+				return -EBADMSG;
+		} else {
+			return -EBADMSG;
+		}
+	}
+	if (n < 0)
+		return -EBADMSG;
+	*ret = r;
+	return 0;
+}

@@ -12,7 +12,10 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <limits.h>
 #include <sys/types.h>
+
+#include "config.h"
 
 #define STATE_DEFAULT_DIR "/var/lib/lxctogo-net"
 #define STATE_REGISTRY "guests"
@@ -159,3 +162,25 @@ int applied_del(struct applied *a, const char *name);
 int state_applied_load(const char *dir, struct applied *ret);
 /* An empty journal removes the file. */
 int state_applied_save(const char *dir, const struct applied *a);
+
+/*
+ * STATE/router/runtime: what `up` ended with, for later commands. Lines, in
+ * this order: "mode desktop|server", "lan_prefix ADDR/LEN" ("-/0" for none),
+ * "router PID STARTTIME", "attach macvlan|routed REASON" (files of older
+ * versions lack it), and optionally "lxc STAMP".
+ */
+struct runtime_record {
+	enum net_mode mode;
+	struct ip6_net prefix; /* plen 0: none */
+	pid_t pid;
+	unsigned long long start; /* of the router's PID 1, in ticks since boot */
+	bool has_attach;
+	enum attach_mode attach; /* ATTACH_MACVLAN or ATTACH_ROUTED */
+	char attach_why[256];    /* one line: control bytes escaped on the way in */
+	char stamp[PATH_MAX + 64]; /* "" for none */
+};
+
+/* Malloc'd text of @r (the reason escaped to one line); NULL on ENOMEM or a stamp with a newline. */
+char *runtime_record_format(const struct runtime_record *r);
+/* Strict: exactly what runtime_record_format() writes, or an older file without attach. -EBADMSG. */
+int runtime_record_parse(const char *text, struct runtime_record *ret);

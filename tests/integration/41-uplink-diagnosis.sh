@@ -84,6 +84,14 @@ err=$(lx up desktop 2>&1)
 t_ok "up desktop with attach = auto on a Deny uplink picks routed attach and says why" \
 	grep -q "uplink eth0 carries only its own MAC (VirtualBox promiscuous Deny or WLAN): routed attach" <<<"$err"
 t_ok "... status -j has no drift" test -z "$(status_drift)"
+# The uplink loses its gateway (a lease that lapsed): nothing to ask, so the earlier choice stays.
+t_ok "the host's uplink loses its default route" sb_host_exec ip route del default
+err=$(lx up desktop 2>&1)
+t_ok "up without a gateway to ask keeps the earlier routed attach and says so" \
+	grep -q "uplink eth0 has no IPv4 default gateway.*kept the earlier choice: routed attach" <<<"$err"
+t_is "... status -j still says routed" "$(lx -j status | python3 -c 'import json,sys
+print([x for x in json.load(sys.stdin) if x["kind"]=="router"][0]["attach"])')" routed
+t_ok "the default route comes back" sb_host_exec ip route add default via "$SB_LAN_V4" dev eth0
 t_ok "down" lx down
 t_ok "back to an open LAN" uplink_sim open
 t_done
