@@ -56,6 +56,20 @@ void cli_error(const char *fmt, ...)
 	fprintf(stderr, "lxctogo-net: %s\n", str_escape(msg, shown, sizeof(shown), false));
 }
 
+void json_print_string(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
 int cli_load_conf(const struct ctx *ctx, const struct conf_override *ov, size_t n_ov,
 		  struct conf *ret)
 {

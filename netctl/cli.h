@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "paths.h"
@@ -21,6 +22,8 @@ struct ctx {
 	int verbose; /* 0 quiet, 1 normal, 2 verbose */
 };
 
+/* A JSON string on @f: quotes, backslashes and control bytes escaped. */
+void json_print_string(FILE *f, const char *v);
 /* Print "lxctogo-net: what: why" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*

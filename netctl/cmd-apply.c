@@ -32,6 +32,27 @@ static void print_plan(const struct apply_plan *plan)
 		printf("nothing to do\n");
 }
 
+/*
+ * -j: one JSON object at the end, {"file": ..., "dry_run": ..., "ok": ...,
+ * "steps": ["create web", ...]}: the plan, and whether it all ran.
+ */
+static void print_summary(const char *file, const struct apply_plan *plan, bool dry_run, bool ok)
+{
+	char line[512];
+
+	printf("{\"file\":");
+	json_print_string(stdout, file);
+	printf(",\"dry_run\":%s,\"ok\":%s,\"steps\":[", dry_run ? "true" : "false",
+	       ok ? "true" : "false");
+	for (size_t i = 0; i < plan->n; i++) {
+		apply_step_format(&plan->steps[i], line, sizeof(line));
+		if (i)
+			putchar(',');
+		json_print_string(stdout, line);
+	}
+	printf("]}\n");
+}
+
 /* Plan, then print it or run it. The file is parsed and verified before this. */
 static int plan_and_run(const struct ctx *ctx, const struct guestfile *gf,
 			const struct apply_opts *o, bool dry_run)
@@ -54,10 +75,12 @@ static int plan_and_run(const struct ctx *ctx, const struct guestfile *gf,
 		r = file_errors(o->file, errs);
 		goto out;
 	}
-	if (r == 0 && dry_run)
+	if (r == 0 && dry_run && !ctx->json)
 		print_plan(&plan);
-	else if (r == 0)
+	else if (r == 0 && !dry_run)
 		r = apply_run(&env.paths, &env.model, o, &plan, &e);
+	if (ctx->json && (r == 0 || plan.n))
+		print_summary(o->file, &plan, dry_run, r == 0);
 	if (r < 0)
 		cli_error("%s", e.msg);
 	r = r == 0 ? EXIT_OK : e.usage ? EXIT_USAGE : EXIT_FAIL;

@@ -2,7 +2,7 @@
 /*
  * `status` and `guest list`: one row per router and guest, gathered once into
  * struct row and then printed either as the table or as JSON (every JSON
- * string through json_string()).
+ * string through json_print_string()).
  */
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -86,25 +86,10 @@ static size_t find_drift(const struct conf *c, pid_t pid, char out[DRIFT_MAX][16
 	return n;
 }
 
-/* A JSON string: quotes, backslashes and control bytes escaped. */
-static void json_string(FILE *f, const char *v)
-{
-	fputc('"', f);
-	for (const char *p = v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void json_str(FILE *f, const char *key, const char *v, bool comma)
 {
 	fprintf(f, "\"%s\":", key);
-	json_string(f, v);
+	json_print_string(f, v);
 	if (comma)
 		fputc(',', f);
 }
@@ -116,7 +101,7 @@ static void json_list(FILE *f, const char *key, const char (*v)[INET6_ADDRSTRLEN
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputc(',', f);
-		json_string(f, v[i]);
+		json_print_string(f, v[i]);
 	}
 	fputc(']', f);
 }
@@ -163,16 +148,16 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 			fprintf(f, ",\"published\":%s", streq(r->published, "yes") ? "true" : "false");
 		if (streq(r->kind, "router")) {
 			fprintf(f, ",\"attach\":");
-			json_string(f, r->attach);
+			json_print_string(f, r->attach);
 			fprintf(f, ",\"attach_reason\":");
-			json_string(f, r->attach_why);
+			json_print_string(f, r->attach_why);
 			json_list(f, "lan_ipv4", r->lan[0], r->n_lan[0]);
 			json_list(f, "lan_ipv6", r->lan[1], r->n_lan[1]);
 			fprintf(f, ",\"drift\":[");
 			for (size_t i = 0; i < r->n_drift; i++) {
 				if (i)
 					fputc(',', f);
-				json_string(f, r->drift[i]);
+				json_print_string(f, r->drift[i]);
 			}
 			fputc(']', f);
 		}

@@ -93,6 +93,10 @@ t_is "... and prints the plan" "$out" \
 create db (template busybox, 0 ports, 0 mounts, 0 hooks, started)
 create cache (template busybox, 0 ports, 1 mounts, 0 hooks, started)"
 t_is "... and changes nothing" "$(snapshot)" "$empty"
+t_is "apply -j --dry-run: the plan as a JSON summary" \
+	"$(lx -j apply "$F" --dry-run 2>/dev/null | python3 -c 'import json,sys
+s=json.load(sys.stdin); print(s["dry_run"], s["ok"], [x.split(" (")[0] for x in s["steps"]])')" \
+	"True True ['create web', 'create db', 'create cache']"
 t_is "apply with a group no guest is in: exit 2" "$(lx apply "$F" nosuch --dry-run >/dev/null 2>&1; echo $?)" 2
 t_is "apply FRONT --dry-run plans only the front guest" \
 	"$(lx apply "$F" front --dry-run 2>/dev/null | cut -d' ' -f1-2)" "create web"
