@@ -1127,7 +1127,7 @@ int runtime_record_parse(const char *text, struct runtime_record *ret)
 {
 	const char *pos = text, *end = text + strlen(text);
 	struct runtime_record r = {0};
-	char line[PATH_MAX + 128], word[16], val[INET6_ADDRSTRLEN + 8], tail[2];
+	char line[PATH_MAX + 128], word[16], val[64], tail[2];
 	int pid, n;
 
 	/* mode */
@@ -1138,7 +1138,7 @@ int runtime_record_parse(const char *text, struct runtime_record *ret)
 	r.mode = streq(word, "server") ? MODE_SERVER : MODE_DESKTOP;
 	/* lan_prefix */
 	if (next_line(&pos, end, line, sizeof(line)) <= 0 ||
-	    sscanf(line, "lan_prefix %55s%1s", val, tail) != 1)
+	    sscanf(line, "lan_prefix %63s%1s", val, tail) != 1)
 		return -EBADMSG;
 	if (!streq(val, "-/0") && (addr_parse_ip6_net(val, &r.prefix) < 0 || !r.prefix.plen))
 		return -EBADMSG;
