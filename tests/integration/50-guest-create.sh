@@ -117,7 +117,16 @@ t_ok "... saying so" grep -q "foreign was not made by .guest create. (--force de
 t_ok "... and it is still there" test -e "$SB_LXCPATH/foreign/config"
 t_ok "guest destroy foreign --yes --force" lx guest destroy foreign --yes --force
 t_ok "... leaves no trace" no_trace foreign
-for g in web hooked base; do
+# On a terminal, destroy asks; anything but y keeps the guest (script(1) gives it a tty).
+ask() { printf '%s\n' "$1" | sb_host_exec script -qec "'$BIN' -c '$SB_CONF' -s '$SB_STATE' -P '$SB_LXCPATH' guest destroy web" /dev/null; }
+out=$(ask n 2>&1)
+t_diag "$out"
+t_ok "guest destroy on a terminal asks" grep -q "Destroy container web and everything in it? \[y/N\]" <<<"$out"
+t_ok "... and 'n' keeps the guest" grep -q "guest destroy: web kept" <<<"$out"
+t_ok "... web is still there" registered web
+t_ok "... and 'y' destroys it" ask y
+t_ok "... leaving no trace" no_trace web
+for g in hooked base; do
 	t_ok "guest destroy $g --yes" lx guest destroy "$g" --yes
 	t_ok "... leaves no trace" no_trace "$g"
 done
