@@ -93,6 +93,16 @@ static int plan_prune(struct planner *pl)
 		r = lxcw_info(pl->p->lxcpath, a->name, false, &info);
 		if (r < 0)
 			return fail(pl->e, r, "apply: %s: %s", a->name, strerror(-r));
+		if (info.defined && !guest_made_by_create(pl->p, a->name)) {
+			/* Not the container apply made (someone replaced it): never destroyed. */
+			log_info("%s: in %s's journal, but the container was not made by apply: "
+				 "forgotten, not destroyed",
+				 a->name, pl->o->file);
+			r = add_step(pl, APPLY_FORGET, a->name, NULL, NULL);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		r = add_step(pl,
 			     info.defined || registry_find(&pl->reg, a->name) ? APPLY_DESTROY
 									      : APPLY_FORGET,
@@ -107,6 +117,11 @@ static int plan_prune(struct planner *pl)
 static void check_ip4(struct planner *pl, const struct gf_guest *g)
 {
 	char a[INET_ADDRSTRLEN];
+	const char *why = guest_ip4_unusable(pl->c, g->ip4);
+
+	if (why)
+		guestfile_error(pl->errs, pl->o->file, g->key_line[GF_IPV4], "ipv4: %s %s",
+				inet_ntop(AF_INET, &g->ip4, a, sizeof(a)), why);
 
 	for (size_t i = 0; i < pl->reg.n_guests; i++) {
 		const struct guest *q = &pl->reg.guests[i];
@@ -282,12 +297,15 @@ static int plan_all(struct planner *pl)
 	check_groups(pl);
 	if (!pl->o->down && pl->o->prune)
 		r = plan_prune(pl);
-	for (size_t i = 0; i < pl->gf->n && r == 0; i++) {
-		const struct gf_guest *g = &pl->gf->guests[i];
+	/* Guests with a fixed address first: one without may otherwise be given it. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < pl->gf->n && r == 0; i++) {
+			const struct gf_guest *g = &pl->gf->guests[i];
 
-		if (guestfile_selected(g, pl->o->groups, pl->o->n_groups))
-			r = pl->o->down ? plan_down(pl, g) : plan_guest(pl, g);
-	}
+			if (g->has_ip4 == (pass == 0) &&
+			    guestfile_selected(g, pl->o->groups, pl->o->n_groups))
+				r = pl->o->down ? plan_down(pl, g) : plan_guest(pl, g);
+		}
 	if (r == 0)
 		check_ports(pl);
 	/* Not pruned, but worth a word: what an earlier apply made and the file dropped. */
@@ -368,7 +386,7 @@ void apply_step_format(const struct apply_step *s, char *buf, size_t size)
 			 s->name);
 		return;
 	case APPLY_FORGET:
-		snprintf(buf, size, "forget %s (its container is gone)", s->name);
+		snprintf(buf, size, "forget %s (its container is gone, or is not apply's)", s->name);
 		return;
 	case APPLY_PORT_DEL:
 	case APPLY_PORT_ADD:

@@ -169,8 +169,8 @@ static int guest_create_cmd(const struct ctx *ctx, int argc, char **argv)
 			req.n_mounts++;
 			break;
 		case 'H':
-			if (!valid_domain(optarg)) {
-				cli_error("guest create: --hostname: invalid host name");
+			if (!hostname_ok(optarg)) {
+				cli_error("guest create: --hostname: invalid host name (at most 64)");
 				return EXIT_USAGE;
 			}
 			req.hostname = optarg;
@@ -192,6 +192,13 @@ static int guest_create_cmd(const struct ctx *ctx, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	for (char **a = targs; a && *a; a++)
+		if (!template_arg_ok(*a)) {
+			cli_error("guest create: template argument '%s': liblxc sets the name, "
+				  "path, rootfs and id maps itself",
+				  *a);
+			return EXIT_USAGE;
+		}
 	if (optind != argc - 1 || !req.tmpl == !req.clone || (targs && !req.tmpl)) {
 		cli_error("guest create: usage: " CREATE_USAGE);
 		return EXIT_USAGE;
@@ -205,6 +212,12 @@ static int guest_create_cmd(const struct ctx *ctx, int argc, char **argv)
 	r = cli_prepare(ctx, "guest create", CLI_RUNTIME | CLI_LOCK, NULL, 0, &env);
 	if (r != EXIT_OK)
 		return r;
+	/* Made by hand, not by apply: a stale journal line of its name must go. */
+	r = state_applied_forget(env.paths.state, req.add.name);
+	if (r < 0) {
+		cli_error("guest create: %s/%s: %s", env.paths.state, STATE_APPLIED, strerror(-r));
+		return EXIT_FAIL;
+	}
 	r = finish(guest_create(&env.paths, &env.model, &req, &res, &e), &e);
 	if (r == EXIT_OK && ctx->json) {
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN] = "", mac[MAC_STRLEN];

@@ -433,8 +433,7 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 	return provision_all(p, c, &g, req, &ret->provisioned, e);
 }
 
-/* Does the container's config carry CREATED_MARK? */
-static bool made_by_us(const struct paths *p, const char *name)
+bool guest_made_by_create(const struct paths *p, const char *name)
 {
 	_cleanup_free_ char *text = read_textf(false, "%s/%s/config", p->lxcpath, name);
 
@@ -461,7 +460,7 @@ int guest_destroy(const struct paths *p, const struct conf *c, const char *name,
 	registry_free(&reg);
 	if (!info.defined && !registered)
 		return bad(e, "guest destroy: no container %s in %s", name, p->lxcpath);
-	if (info.defined && !force && !made_by_us(p, name))
+	if (info.defined && !force && !guest_made_by_create(p, name))
 		return bad(e,
 			   "guest destroy: %s was not made by `guest create` (--force destroys "
 			   "it anyway)",
@@ -477,5 +476,10 @@ int guest_destroy(const struct paths *p, const struct conf *c, const char *name,
 			return r;
 	}
 	r = lxcw_destroy(p->lxcpath, name);
-	return r < 0 ? fail(e, r, "guest destroy: destroying %s: %s", name, strerror(-r)) : 0;
+	if (r < 0)
+		return fail(e, r, "guest destroy: destroying %s: %s", name, strerror(-r));
+	/* The container apply may have made is gone: a later one of that name is not its. */
+	r = state_applied_forget(p->state, name);
+	return r < 0 ? fail(e, r, "guest destroy: %s/%s: %s", p->state, STATE_APPLIED, strerror(-r))
+		     : 0;
 }

@@ -54,6 +54,8 @@ struct create_result {
  */
 int guest_create(const struct paths *p, const struct conf *c, const struct create_req *req,
 		 struct create_result *ret, struct errmsg *e);
+/* Does container @name carry CREATED_MARK (made by `guest create` or `apply`)? */
+bool guest_made_by_create(const struct paths *p, const char *name);
 /*
  * guest_destroy - stop, detach (all that `guest del` removes) and destroy.
  * A container without CREATED_MARK is refused unless @force.

@@ -443,6 +443,21 @@ static bool taken_has(const struct taken *t, uint32_t x)
 	return bsearch(&x, t->a, t->n, sizeof(*t->a), cmp_u32) != NULL;
 }
 
+const char *guest_ip4_unusable(const struct conf *c, struct in_addr a)
+{
+	bool pool = c->mode == MODE_SERVER && ip4_h(a) >= ip4_h(c->pool_start) &&
+		    ip4_h(a) <= ip4_h(c->pool_end);
+
+	if (!pool && (!ip4_net_contains(&c->guest_subnet, a) ||
+		      ip4_h(a) < ip4_h(ip4_net_first_usable(&c->guest_subnet)) ||
+		      ip4_h(a) > ip4_h(ip4_net_last_usable(&c->guest_subnet))))
+		return c->mode == MODE_SERVER ? "is not a usable address of ipv4_pool or guest_subnet"
+					      : "is not a usable address of guest_subnet";
+	if (a.s_addr == conf_router_ip4(c).s_addr)
+		return "is the router's address";
+	return NULL;
+}
+
 /* Decide MAC and addresses of a new guest (or check a converging re-add). */
 static int plan_guest(const struct paths *p, const struct conf *c, const struct registry *reg,
 		      const struct guest_req *req, struct guest *g, struct errmsg *e)
@@ -473,16 +488,11 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 	if (req->has_ip4) {
 		bool pool = c->mode == MODE_SERVER && ip4_h(req->ip4) >= ip4_h(c->pool_start) &&
 			    ip4_h(req->ip4) <= ip4_h(c->pool_end);
+		const char *why = guest_ip4_unusable(c, req->ip4);
 
 		inet_ntop(AF_INET, &req->ip4, a, sizeof(a));
-		if (!pool && (!ip4_net_contains(&c->guest_subnet, req->ip4) ||
-			      ip4_h(req->ip4) < ip4_h(ip4_net_first_usable(&c->guest_subnet)) ||
-			      ip4_h(req->ip4) > ip4_h(ip4_net_last_usable(&c->guest_subnet))))
-			return bad(e, "guest add: %s is not a usable address of %s", a,
-				   c->mode == MODE_SERVER ? "ipv4_pool or guest_subnet"
-							  : "guest_subnet");
-		if (req->ip4.s_addr == router.s_addr)
-			return bad(e, "guest add: %s is the router's address", a);
+		if (why)
+			return bad(e, "guest add: %s %s", a, why);
 		if (ip4_taken(reg, req->ip4, req->name))
 			return bad(e, "guest add: %s is taken by another guest", a);
 		if (leased_to_other(leases, req->ip4, g->mac))

@@ -26,6 +26,8 @@ struct guest_req {
  */
 int guest_add(const struct paths *p, const struct conf *c, const struct guest_req *req,
 	      struct errmsg *e);
+/* Why a fixed IPv4 can never be a guest's in this model (NULL if it can): its subnet, the router's. */
+const char *guest_ip4_unusable(const struct conf *c, struct in_addr a);
 int guest_del(const struct paths *p, const struct conf *c, const char *name, struct errmsg *e);
 
 int port_add(const struct paths *p, const struct conf *c, const struct port_fwd *pf,

@@ -186,9 +186,10 @@ static int parse_template_args(struct gf_parser *p, struct gf_guest *g, char *v,
 				 GUESTFILE_MAX_LIST);
 			return -EINVAL;
 		}
-		if (has_control(a) || strscpy(g->targs[n], sizeof(g->targs[n]), a) < 0) {
+		if (!template_arg_ok(a) || strscpy(g->targs[n], sizeof(g->targs[n]), a) < 0) {
 			snprintf(why, WHY_SIZE,
-				 "invalid argument '%s' (control byte, or longer than 127)",
+				 "invalid argument '%s' (a control byte, longer than 127, or an "
+				 "option liblxc sets itself: name, path, rootfs, mapped ids)",
 				 q(a, b));
 			return -EINVAL;
 		}
@@ -276,8 +277,9 @@ static int parse_hostname(struct gf_parser *p, struct gf_guest *g, char *v, char
 {
 	char b[QUOTED];
 
-	if (!valid_domain(v) || strscpy(g->hostname, sizeof(g->hostname), v) < 0) {
-		snprintf(why, WHY_SIZE, "invalid host name '%s' (labels of a-z 0-9 -)", q(v, b));
+	if (!hostname_ok(v) || strscpy(g->hostname, sizeof(g->hostname), v) < 0) {
+		snprintf(why, WHY_SIZE, "invalid host name '%s' (labels of a-z 0-9 -, at most 64)",
+			 q(v, b));
 		return -EINVAL;
 	}
 	return 0;
@@ -641,14 +643,19 @@ int guestfile_load(const char *path, struct guestfile *ret, struct conf_errors *
 
 	errs->n = 0;
 	errs->dropped = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not hang us; only a regular file is read. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
 		guestfile_error(errs, path, 0, "%s", strerror(-r));
 		return r;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		guestfile_error(errs, path, 0, "not a regular file");
+		return -EINVAL;
+	}
 	/* Sized before it is read: a huge file is refused, not slurped. */
-	if (S_ISREG(st.st_mode) && st.st_size > CONF_MAX_SIZE)
+	if (st.st_size > CONF_MAX_SIZE)
 		return too_large(errs, path);
 	r = read_fd(fd, &text, &len);
 	if (r < 0) {

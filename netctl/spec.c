@@ -122,3 +122,29 @@ int mount_parse(const char *spec, struct mount_spec *ret)
 	ret->ro = opt != NULL;
 	return 0;
 }
+
+bool template_arg_ok(const char *arg)
+{
+	/* The options liblxc passes a template itself: a second one would make the
+	 * template (run as root) write the rootfs or config somewhere else. */
+	static const char *const own[] = {"-n", "--name", "-p", "--path", "--rootfs",
+					  "--mapped-uid", "--mapped-gid", "-P", "--lxcpath"};
+
+	for (const char *c = arg; *c; c++)
+		if ((unsigned char)*c < ' ' || (unsigned char)*c == 0x7f)
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++) {
+		size_t n = strlen(own[i]);
+
+		if (!strncmp(arg, own[i], n) && (arg[n] == '\0' || arg[n] == '=' ||
+						 (own[i][1] != '-' && arg[n])))
+			return false;
+	}
+	return true;
+}
+
+bool hostname_ok(const char *name)
+{
+	/* LXC's lxc.uts.name takes at most 64 characters. */
+	return valid_domain(name) && strlen(name) <= 64;
+}

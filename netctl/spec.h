@@ -30,3 +30,13 @@ struct mount_spec {
  * lxc.mount.entry line takes them. 0 or -EINVAL.
  */
 int mount_parse(const char *spec, struct mount_spec *ret);
+
+/*
+ * template_arg_ok - may @arg be passed to an LXC template? No control byte,
+ * and none of the options liblxc sets itself (-n/--name, -p/--path,
+ * --rootfs, --mapped-uid/gid, -P/--lxcpath), which would make the template
+ * write outside the new container.
+ */
+bool template_arg_ok(const char *arg);
+/* A host name for lxc.uts.name: a valid domain name of at most 64 characters. */
+bool hostname_ok(const char *name);

@@ -1102,6 +1102,20 @@ int state_applied_save(const char *dir, const struct applied *a)
 	return journal_save(dir, STATE_APPLIED, applied_format(a));
 }
 
+int state_applied_forget(const char *dir, const char *name)
+{
+	struct applied *a = malloc(sizeof(*a));
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	r = state_applied_load(dir, a);
+	if (r == 0 && applied_del(a, name) == 0)
+		r = state_applied_save(dir, a);
+	free(a);
+	return r;
+}
+
 /* ---- the runtime record of the running router ---- */
 
 char *runtime_record_format(const struct runtime_record *r)

@@ -162,6 +162,12 @@ int applied_del(struct applied *a, const char *name);
 int state_applied_load(const char *dir, struct applied *ret);
 /* An empty journal removes the file. */
 int state_applied_save(const char *dir, const struct applied *a);
+/*
+ * state_applied_forget - drop @name from the journal (no-op if absent): the
+ * container it meant is gone, so a later one of that name was not made by
+ * `apply` and --prune must never take it for one.
+ */
+int state_applied_forget(const char *dir, const char *name);
 
 /*
  * STATE/router/runtime: what `up` ended with, for later commands. Lines, in

@@ -88,15 +88,16 @@ empty=$(snapshot)
 out=$(lx apply "$F" --dry-run 2>&1)
 rc=$?
 t_is "apply --dry-run exits 0" "$rc" 0
-t_is "... and prints the plan" "$out" \
-	"create web (template busybox, 1 ports, 0 mounts, 1 hooks, started)
-create db (template busybox, 0 ports, 0 mounts, 0 hooks, started)
+# db has a fixed address: it goes first, so that no guest without one is given it.
+t_is "... and prints the plan (the guest with a fixed address first)" "$out" \
+	"create db (template busybox, 0 ports, 0 mounts, 0 hooks, started)
+create web (template busybox, 1 ports, 0 mounts, 1 hooks, started)
 create cache (template busybox, 0 ports, 1 mounts, 0 hooks, started)"
 t_is "... and changes nothing" "$(snapshot)" "$empty"
 t_is "apply -j --dry-run: the plan as a JSON summary" \
 	"$(lx -j apply "$F" --dry-run 2>/dev/null | python3 -c 'import json,sys
 s=json.load(sys.stdin); print(s["dry_run"], s["ok"], [x.split(" (")[0] for x in s["steps"]])')" \
-	"True True ['create web', 'create db', 'create cache']"
+	"True True ['create db', 'create web', 'create cache']"
 t_is "apply with a group no guest is in: exit 2" "$(lx apply "$F" nosuch --dry-run >/dev/null 2>&1; echo $?)" 2
 t_is "apply FRONT --dry-run plans only the front guest" \
 	"$(lx apply "$F" front --dry-run 2>/dev/null | cut -d' ' -f1-2)" "create web"
@@ -119,7 +120,7 @@ t_is "the LAN peer reaches web through the forward at the router's LAN address" 
 	"$(fetch "$RLAN" 8080)" hello-from-web
 t_ok "cache has its bind mount" grep -q "^lxc.mount.entry = $SB_TMP/share srv/share " "$SB_LXCPATH/cache/config"
 t_ok "... and its host name" grep -q "^lxc.uts.name = cache.example.test" "$SB_LXCPATH/cache/config"
-t_is "the journal records the three guests of this file" "$(cut -d' ' -f2 "$SB_STATE/applied" | tr '\n' ' ')" "web db cache "
+t_is "the journal records the three guests of this file" "$(cut -d' ' -f2 "$SB_STATE/applied" | tr '\n' ' ')" "db web cache "
 
 # ---- a second apply changes nothing
 before=$(snapshot)
@@ -171,13 +172,13 @@ t_is "web and db still run" "$(state_of web) $(state_of db)" "RUNNING RUNNING"
 t_is "the peer reaches web on the new port" "$(fetch "$RLAN" 8081)" hello-from-web
 t_is "... and no longer on the old one" "$(fetch "$RLAN" 8080)" ""
 t_is "the journal keeps web and db (extra was not made by apply)" \
-	"$(cut -d' ' -f2 "$SB_STATE/applied" | tr '\n' ' ')" "web db "
+	"$(cut -d' ' -f2 "$SB_STATE/applied" | tr '\n' ' ')" "db web "
 t_is "apply --prune again: nothing to do" "$(lx apply "$F" --prune 2>&1)" "$F: nothing to do"
 t_is "status --file shows the router and only the file's guests (not manual)" \
-	"$(lx status --file "$F" | awk 'NR > 1 && $1 !~ /:$/ { print $1 }' | tr '\n' ' ')" "managed web db extra "
+	"$(lx status --file "$F" | awk 'NR > 1 && $1 !~ /:$/ { print $1 }' | tr '\n' ' ')" "managed db web extra "
 t_is "status -j --file: the same rows" \
 	"$(lx -j status --file "$F" | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)))')" \
-	"managed web db extra"
+	"managed db web extra"
 
 # ---- a file with three errors: three FILE:LINE lines, exit 2, nothing changed
 cat >"$A/bad.ini" <<'EOF'
@@ -221,9 +222,9 @@ echo '# nothing left' >"$A/clone.ini"
 t_ok "apply --prune of the emptied second file" lx apply "$A/clone.ini" --prune
 t_ok "... destroys base" no_trace base
 t_ok "... and copy" no_trace copy
-t_is "... and leaves the first file's guests (journal: web db)" \
+t_is "... and leaves the first file's guests (journal: db web)" \
 	"$(state_of web) $(state_of db) $(cut -d' ' -f2 "$SB_STATE/applied" | tr '\n' ' ')" \
-	"RUNNING RUNNING web db "
+	"RUNNING RUNNING db web "
 
 # ---- --down stops the file's guests; apply starts them again, ready
 t_ok "apply --down" lx apply "$F" --down
@@ -235,8 +236,33 @@ t_is "apply starts them again" "$rc $(grep -c '^apply: start ' <<<"$out")" "0 2"
 t_is "web and db run" "$(state_of web) $(state_of db)" "RUNNING RUNNING"
 t_ok "... and db resolves (apply waited for its lease)" resolves db.lxtg.internal 192.168.254.150
 
-for g in web db; do
-	t_ok "guest destroy $g --yes" lx guest destroy "$g" --yes
+# A guest destroyed by hand leaves the journal; one made again by hand is never pruned.
+t_ok "guest destroy web --yes" lx guest destroy web --yes
+t_is "... drops web from the journal" "$(cut -d' ' -f2 "$SB_STATE/applied" | tr '\n' ' ')" "db "
+awk '/^\[guest / { skip = ($0 == "[guest web]") } !skip' "$F" >"$F.new" && mv "$F.new" "$F"
+t_ok "guest create web by hand (the file no longer names it)" lx guest create web --template busybox
+t_is "apply --prune --dry-run leaves the hand-made web alone" \
+	"$(lx apply "$F" --prune --dry-run 2>/dev/null)" "nothing to do"
+# A forged journal line for a container apply did not make: forgotten, never destroyed.
+printf '%s manual\n' "$(cut -d' ' -f1 "$SB_STATE/applied" | head -n 1)" >>"$SB_STATE/applied"
+out=$(lx apply "$F" --prune 2>&1)
+t_ok "apply --prune with a journal line for a container apply did not make forgets it" \
+	grep -q "manual: in .* journal, but the container was not made by apply: forgotten" <<<"$out"
+t_ok "... and the container is still there" test -e "$SB_LXCPATH/manual/config"
+# Checked in the plan, before anything changes: the router's address, liblxc's own options.
+printf '[guest odd]\ntemplate = busybox\nipv4 = 192.168.254.254\n' >"$A/odd.ini"
+t_is "ipv4 = the router's address: exit 2 with its line, nothing made" \
+	"$(lx apply "$A/odd.ini" 2>&1; echo $?)" \
+	"$A/odd.ini:3: ipv4: 192.168.254.254 is the router's address
+2"
+printf '[guest odd]\ntemplate = busybox\ntemplate_args = --rootfs=/tmp/x\n' >"$A/odd.ini"
+out=$(lx apply "$A/odd.ini" 2>&1)
+t_ok "template_args with an option liblxc sets itself: refused at its line" \
+	grep -q "^$A/odd.ini:3: template_args: invalid argument '--rootfs=/tmp/x'" <<<"$out"
+t_ok "... and nothing of odd exists" no_trace odd
+
+for g in web db manual; do
+	t_ok "guest destroy $g --yes --force" lx guest destroy "$g" --yes --force
 done
 t_ok "down" lx down
 t_done

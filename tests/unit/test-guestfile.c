@@ -184,7 +184,7 @@ static const struct {
     {"[guest web]\ntemplate = busybox\n\ntemplate = debian\n",
      "g.ini:4: duplicate key 'template' in [guest web] (first set on line 2)\n"},
     {"[guest web]\ntemplate = busybox\nhostname = x\x1b[2J\n",
-     "g.ini:3: hostname: invalid host name 'x\\x1b[2J' (labels of a-z 0-9 -)\n"},
+     "g.ini:3: hostname: invalid host name 'x\\x1b[2J' (labels of a-z 0-9 -, at most 64)\n"},
     /* template, clone */
     {"[guest web]\n", "g.ini:1: [guest web]: give template or clone\n"},
     {"[guest web]\ntemplate = busybox\nclone = base\n",
@@ -196,8 +196,11 @@ static const struct {
     {"[guest web]\nclone = ../base\n", "g.ini:2: clone: invalid container name '../base' "
 				       "(1 to 63 of a-z 0-9 -, not all digits)\n"},
     {"[guest web]\ntemplate = busybox\ntemplate_args = a\x01 b\n",
-     "g.ini:3: template_args: invalid argument 'a\\x01' (control byte, or longer than "
-     "127)\n"},
+     "g.ini:3: template_args: invalid argument 'a\\x01' (a control byte, longer than 127, "
+     "or an option liblxc sets itself: name, path, rootfs, mapped ids)\n"},
+    {"[guest web]\ntemplate = busybox\ntemplate_args = -r x --path=/tmp/elsewhere\n",
+     "g.ini:3: template_args: invalid argument '--path=/tmp/elsewhere' (a control byte, "
+     "longer than 127, or an option liblxc sets itself: name, path, rootfs, mapped ids)\n"},
     {"[guest web]\ntemplate = busybox\ntemplate_args = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 "
      "16 17\n",
      "g.ini:3: template_args: too many arguments (at most 16)\n"},
@@ -226,7 +229,7 @@ static const struct {
      "g.ini:3: mounts: invalid mount '/srv/../etc:/data' (want HOST:GUEST[:ro], absolute "
      "paths without blanks, ':' or '..')\n"},
     {"[guest web]\ntemplate = busybox\nhostname = web.example.test.\n",
-     "g.ini:3: hostname: invalid host name 'web.example.test.' (labels of a-z 0-9 -)\n"},
+     "g.ini:3: hostname: invalid host name 'web.example.test.' (labels of a-z 0-9 -, at most 64)\n"},
     {"[guest web]\ntemplate = busybox\nautostart = true\n",
      "g.ini:3: autostart: invalid value 'true' (expected yes or no)\n"},
     {"[guest web]\ntemplate = busybox\nstart = No\n",

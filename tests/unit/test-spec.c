@@ -289,8 +289,34 @@ static void test_mounts(void)
 	}
 }
 
+/* Template arguments and host names of `guest create` and apply. */
+static void test_template_args(void)
+{
+	static const struct {
+		const char *arg;
+		bool ok;
+	} t[] = {
+		{"-r", true},	     {"bookworm", true},    {"--release=bookworm", true},
+		{"--pathological", true}, {"-n", false},    {"-nweb", false},
+		{"--name", false},    {"--name=x", false},   {"-p", false},
+		{"--path=/tmp/x", false}, {"--rootfs=/tmp/x", false}, {"--rootfs", false},
+		{"--mapped-uid=0", false}, {"--mapped-gid", false}, {"-P", false},
+		{"--lxcpath=/x", false}, {"a\tb", false},   {"a\nb", false},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		tap_ok(template_arg_ok(t[i].arg) == t[i].ok, "template_arg_ok '%s' is %s",
+		       show(t[i].arg), t[i].ok ? "fine" : "refused");
+	tap_ok(hostname_ok("web.example.test"), "hostname_ok: a short FQDN");
+	tap_ok(hostname_ok("a234567890123456789012345678901.234567890123456789012345678901xy"),
+	       "hostname_ok: 64 characters");
+	tap_ok(!hostname_ok("a234567890123456789012345678901.234567890123456789012345678901xyz"),
+	       "hostname_ok: 65 characters are refused (lxc.uts.name takes 64)");
+}
+
 int main(void)
 {
+	test_template_args();
 	test_mounts();
 	test_accept();
 	test_reject();
