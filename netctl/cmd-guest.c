@@ -218,6 +218,7 @@ static int guest_create_cmd(const struct ctx *ctx, int argc, char **argv)
 		cli_error("guest create: %s/%s: %s", env.paths.state, STATE_APPLIED, strerror(-r));
 		return EXIT_FAIL;
 	}
+	req.lock_fd = &env.lock;
 	r = finish(guest_create(&env.paths, &env.model, &req, &res, &e), &e);
 	if (r == EXIT_OK && ctx->json) {
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN] = "", mac[MAC_STRLEN];

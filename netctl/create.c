@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +17,9 @@
 
 /* How long a started guest may take to hold its lease (a systemd guest boots first). */
 #define CREATE_READY_MS 60000
+
+/* How long one provisioning hook may run (a hook that never ends is killed). */
+#define HOOK_TIMEOUT_MS (15 * 60 * 1000)
 
 /* When this `guest create` began: every progress line tells the time since. */
 static long t_begin;
@@ -98,22 +102,35 @@ out:
 }
 
 /* Copy what the script prints, a prefix on every line, until it closes its end. */
+/* Print @line with @prefix, made safe for a terminal (the guest writes it). */
+static void relay_print(const char *prefix, const char *line)
+{
+	char shown[8192 * 4 + 8];
+
+	fprintf(stderr, "%s%s\n", prefix, str_escape(line, shown, sizeof(shown), false));
+}
+
 /* Print the complete lines of @buf (@len bytes kept across calls), each with @prefix. */
 static void relay_lines(const char *prefix, char *line, size_t *len, const char *buf, ssize_t n,
 			bool flush)
 {
 	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] != '\n' && *len < 8191) {
-			line[(*len)++] = buf[i];
+		if (buf[i] == '\n') {
+			line[*len] = '\0';
+			relay_print(prefix, line);
+			*len = 0;
 			continue;
 		}
-		line[*len] = '\0';
-		fprintf(stderr, "%s%s\n", prefix, line);
-		*len = 0;
+		if (*len == 8191) { /* a long line goes out in pieces, no byte lost */
+			line[*len] = '\0';
+			relay_print(prefix, line);
+			*len = 0;
+		}
+		line[(*len)++] = buf[i];
 	}
 	if (flush && *len) {
 		line[*len] = '\0';
-		fprintf(stderr, "%s%s\n", prefix, line);
+		relay_print(prefix, line);
 		*len = 0;
 	}
 }
@@ -129,6 +146,7 @@ static int relay(int fd, pid_t pid, const char *prefix, int *status)
 	char buf[4096], line[8192];
 	size_t len = 0;
 	bool exited = false;
+	long deadline = now_ms() + HOOK_TIMEOUT_MS;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -153,6 +171,13 @@ static int relay(int fd, pid_t pid, const char *prefix, int *status)
 			if (w < 0 && errno != EINTR)
 				return -errno;
 			exited = w == pid;
+		}
+		if (!exited && now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			relay_lines(prefix, line, &len, buf, 0, true);
+			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+				;
+			return -ETIMEDOUT;
 		}
 	}
 	relay_lines(prefix, line, &len, buf, 0, true);
@@ -217,6 +242,11 @@ static int provision_one(const struct paths *p, const struct conf *c, const stru
 	}
 	snprintf(prefix, sizeof(prefix), "%s| ", g->name);
 	r = relay(pipefd[0], pid, prefix, &status);
+	if (r == -ETIMEDOUT) {
+		fail(e, r, "%s: %s ran longer than %d s and was killed; the guest is left as it is",
+		     g->name, label, HOOK_TIMEOUT_MS / 1000);
+		goto out;
+	}
 	if (r < 0) {
 		fail(e, r, "%s: %s: %s", g->name, label, strerror(-r));
 		goto out;
@@ -430,6 +460,12 @@ int guest_create(const struct paths *p, const struct conf *c, const struct creat
 	ret->started = true;
 	ret->ready_ms = now_ms() - t0;
 	progress(name, "ready in %ld ms", ret->ready_ms);
+	/* The guest is made and registered: hooks run without the state lock, so a
+	 * slow hook holds up no other command. */
+	if (req->lock_fd && *req->lock_fd >= 0) {
+		close(*req->lock_fd);
+		*req->lock_fd = -1;
+	}
 	return provision_all(p, c, &g, req, &ret->provisioned, e);
 }
 

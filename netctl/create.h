@@ -36,6 +36,7 @@ struct create_req {
 	const char *const *provision; /* scripts run inside the guest once it is ready */
 	size_t n_provision;
 	bool verbose; /* the template's own output */
+	int *lock_fd; /* the state lock, closed (and set to -1) before the hooks run; may be NULL */
 };
 
 /* What guest_create() made, for the -j summary. */

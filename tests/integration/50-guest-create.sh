@@ -37,6 +37,7 @@ echo "$token" >"$SB_TMP/www/token"
 sb_peer_exec "$SB_BUSYBOX" httpd -p 80 -h "$SB_TMP/www"
 cat >"$SB_TMP/hook.sh" <<'EOF'
 echo "provisioning $LXTG_GUEST ($LXTG_FQDN) at $LXTG_IPV4 behind $LXTG_ROUTER4"
+printf 'esc:\033]0;TITLE\007\033[31mred\n'
 printf 'GET /token HTTP/1.0\r\n\r\n' | nc 192.0.2.10 80 | tail -n 1 >/srv/share/token
 printf '#!/bin/sh\necho hello-from-%s\n' "$LXTG_GUEST" >/srv-hi && chmod +x /srv-hi
 setsid sh -c 'while :; do nc -l -p 80 -e /srv-hi; done' </dev/null >/dev/null 2>&1 &
@@ -56,6 +57,9 @@ t_ok "... it showed its steps with the time since it began, and that it was read
 	grep -q "^web: \[ *[0-9.]* s\] ready in [0-9]* ms" <<<"$out"
 t_ok "the hook ran with the guest's facts, its output prefixed" \
 	grep -q "^web| provisioning web (web.lxtg.internal) at $WEB4 behind 192.168.254.254" <<<"$out"
+t_ok "the hook's terminal escapes are shown escaped, not sent to the terminal" \
+	grep -qF 'web| esc:\x1b]0;TITLE\x07\x1b[31mred' <<<"$out"
+t_ok "... no raw escape byte reached the output" not grep -q $'\033' <<<"$out"
 t_is "the hook fetched the LAN peer's token into the bind mount (seen on the host)" \
 	"$(tr -d '\r' <"$SB_TMP/share/token" 2>/dev/null)" "$token"
 t_ok "the container is set to autostart, with its hostname" \
