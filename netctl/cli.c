@@ -108,6 +108,12 @@ int cli_prepare(const struct ctx *ctx, const char *verb, unsigned flags,
 	 * concurrent `up` until we hold it. */
 	if (flags & CLI_LOCK) {
 		r = state_lock(ctx->state_dir, &ret->lock);
+		if (r == -EPERM) {
+			cli_error("state directory %s: must belong to this user and not be writable "
+				  "by group or others",
+				  ctx->state_dir);
+			return EXIT_FAIL;
+		}
 		if (r < 0) {
 			cli_error("state directory %s: %s", ctx->state_dir, strerror(-r));
 			return EXIT_FAIL;

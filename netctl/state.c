@@ -684,6 +684,16 @@ int state_lock(const char *dir, int *ret_fd)
 	}
 	if (fd < 0)
 		return -errno;
+	/* Whoever can write the state dir can forge the journals that `down` and
+	 * `apply --prune` act on: it must be ours alone. */
+	{
+		struct stat st;
+
+		if (stat(dir, &st) < 0)
+			return -errno;
+		if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+			return -EPERM;
+	}
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return -errno;

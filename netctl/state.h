@@ -53,7 +53,9 @@ struct registry {
 
 /*
  * state_lock - create @dir (0700) if needed and take the exclusive lock.
- * Blocks until the lock is free. Returns 0 and the fd in @ret_fd, or -errno.
+ * Blocks until the lock is free. Returns 0 and the fd in @ret_fd, or -errno;
+ * -EPERM when @dir is not ours or others may write it (they could forge the
+ * journals that `down` and `apply --prune` act on).
  */
 int state_lock(const char *dir, int *ret_fd);
 

@@ -1088,6 +1088,27 @@ static void remove_tree(const char *path)
 		printf("# could not remove %s\n", path);
 }
 
+/* A state dir others may write is refused: they could forge the journals. */
+static void test_lock_perms(void)
+{
+	int fd = -1;
+
+	mkdir(tpath("perm"), 0700);
+	tap_ok(state_lock(tpath("perm"), &fd) == 0, "lock/a 0700 dir of ours is taken");
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	chmod(tpath("perm"), 0777);
+	tap_ok(state_lock(tpath("perm"), &fd) == -EPERM && fd == -1,
+	       "lock/a dir writable by others -> -EPERM");
+	chmod(tpath("perm"), 0770);
+	tap_ok(state_lock(tpath("perm"), &fd) == -EPERM, "lock/a dir writable by the group -> -EPERM");
+	chmod(tpath("perm"), 0755);
+	tap_ok(state_lock(tpath("perm"), &fd) == 0, "lock/0755 is fine");
+	if (fd >= 0)
+		close(fd);
+}
+
 /* ---- the journals: owned-links and host-sysctls ---- */
 
 /* Test names go into TAP lines, which a raw newline would break. */
@@ -1460,6 +1481,7 @@ int main(void)
 	test_torn_writes();
 	test_lock_paths();
 	test_lock_blocks();
+	test_lock_perms();
 	test_owned_links();
 	test_sysctl_journal();
 	test_runtime_record();
