@@ -275,7 +275,7 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 		cli_error("status: guest registry in %s: %s", ctx->state_dir, strerror(-r));
 		return EXIT_FAIL;
 	}
-	rows = calloc(reg.n_guests + 1, sizeof(*rows));
+	rows = calloc(reg.n_guests + 1 + (only ? only->n : 0), sizeof(*rows));
 	if (!rows) {
 		registry_free(&reg);
 		cli_error("status: out of memory");
@@ -332,6 +332,18 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 						"%s%u->%u/%s", off ? "," : "", pf->host_port,
 						pf->guest_port, pf->proto == IPPROTO_UDP ? "udp" : "tcp");
 		}
+	}
+	/* A file's guests that are not registered yet: shown as MISSING, so that
+	 * `status --file` tells what `apply` has still to do. */
+	for (size_t i = 0; only && i < only->n; i++) {
+		struct row *row;
+
+		if (registry_find(&reg, only->guests[i].name))
+			continue;
+		row = &rows[n++];
+		row->name = only->guests[i].name;
+		row->kind = "guest";
+		snprintf(row->state, sizeof(row->state), "MISSING");
 	}
 	for (int k = 0; k < 8; k++)
 		w[k] = (int)strlen(head[k]);

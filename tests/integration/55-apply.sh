@@ -83,6 +83,10 @@ t_is "apply of a missing file: exit 2, naming it" "$(lx apply "$A/nope.ini" 2>&1
 	"$A/nope.ini: No such file or directory
 2"
 
+t_is "status --file before apply: the file's guests are MISSING" \
+	"$(lx -j status --file "$F" | python3 -c 'import json,sys; print(" ".join(x["name"] + "=" + x["state"] for x in json.load(sys.stdin)[1:]))')" \
+	"web=MISSING db=MISSING cache=MISSING"
+
 # ---- --dry-run first: the plan, and nothing changed
 empty=$(snapshot)
 out=$(lx apply "$F" --dry-run 2>&1)
