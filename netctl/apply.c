@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "create.h"
+#include "fsutil.h"
 #include "elems.h"
 #include "guest.h"
 #include "lxcw.h"
@@ -186,6 +187,32 @@ static int check_clone(struct planner *pl, const struct gf_guest *g)
 	return 0;
 }
 
+/*
+ * Mounts of a container that exists: each the file lists and its config
+ * lacks is added (taking effect at its next start). One the file no longer
+ * lists is left: it may be the admin's own.
+ */
+static int plan_mounts(struct planner *pl, const struct gf_guest *g)
+{
+	_cleanup_free_ char *cfg = read_textf(false, "%s/%s/config", pl->p->lxcpath, g->name);
+
+	for (size_t i = 0; i < g->n_mounts; i++) {
+		char want[2 * PATH_MAX + 64], line[2 * PATH_MAX + 96];
+		int r;
+
+		if (mount_entry(&g->mounts[i], want, sizeof(want)) < 0)
+			return fail(pl->e, -ENAMETOOLONG, "apply: %s: mount path too long", g->name);
+		snprintf(line, sizeof(line), "\nlxc.mount.entry = %s\n", want);
+		if (cfg && strstr(cfg, line))
+			continue;
+		r = add_step(pl, APPLY_MOUNT, g->name, g, NULL);
+		if (r < 0)
+			return r;
+		pl->steps[pl->n - 1].mount = &g->mounts[i];
+	}
+	return 0;
+}
+
 static int plan_guest(struct planner *pl, const struct gf_guest *g)
 {
 	const struct guest *old = registry_find(&pl->reg, g->name);
@@ -228,6 +255,8 @@ static int plan_guest(struct planner *pl, const struct gf_guest *g)
 			return r;
 	}
 	r = plan_ports(pl, g, old != NULL);
+	if (r == 0)
+		r = plan_mounts(pl, g);
 	if (r == 0 && g->start && !info.running)
 		r = add_step(pl, APPLY_START, g->name, g, NULL);
 	return r;
@@ -404,6 +433,10 @@ void apply_step_format(const struct apply_step *s, char *buf, size_t size)
 	case APPLY_ATTACH:
 		snprintf(buf, size, "attach %s (guest add)", s->name);
 		return;
+	case APPLY_MOUNT:
+		snprintf(buf, size, "mount %s %s:%s%s (at its next start)", s->name, s->mount->host,
+			 s->mount->guest, s->mount->ro ? ":ro" : "");
+		return;
 	case APPLY_START:
 		snprintf(buf, size, "start %s", s->name);
 		return;
@@ -491,6 +524,22 @@ static int run_create(const struct paths *p, const struct conf *c, const struct 
 }
 
 /* Start a guest, and wait as `guest create` does until it holds its lease and resolves. */
+/* One bind mount more in an existing container's config (the host dir made if missing). */
+static int run_mount(const struct paths *p, const char *name, const struct mount_spec *m,
+		     struct errmsg *e)
+{
+	char entry[2 * PATH_MAX + 64];
+	const char *items[] = {"lxc.mount.entry", entry, NULL};
+	int r;
+
+	r = mount_entry(m, entry, sizeof(entry));
+	if (r == 0)
+		r = mkdir_p(m->host, 0755);
+	if (r == 0)
+		r = lxcw_set_items(p->lxcpath, name, items);
+	return r < 0 ? fail(e, r, "apply: mount %s into %s: %s", m->host, name, strerror(-r)) : 0;
+}
+
 static int run_start(const struct paths *p, const struct conf *c, const char *name,
 		     struct errmsg *e)
 {
@@ -534,6 +583,8 @@ static int run_step(const struct paths *p, const struct conf *c, const struct ap
 		return guest_add(p, c, &add, e);
 	case APPLY_PORT_ADD:
 		return port_add(p, c, &s->port, e);
+	case APPLY_MOUNT:
+		return run_mount(p, s->name, s->mount, e);
 	case APPLY_START:
 		return run_start(p, c, s->name, e);
 	case APPLY_STOP:

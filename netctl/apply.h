@@ -27,6 +27,7 @@ enum apply_op {
 	APPLY_CREATE,
 	APPLY_ATTACH,
 	APPLY_PORT_ADD,
+	APPLY_MOUNT,
 	APPLY_START,
 	APPLY_STOP,
 	APPLY_N_OPS,
@@ -37,6 +38,7 @@ struct apply_step {
 	char name[64];
 	const struct gf_guest *g; /* the file's guest; NULL for destroy and forget */
 	struct port_fwd port;	  /* port add and del */
+	const struct mount_spec *mount; /* mount: an entry the container's config lacks */
 };
 
 struct apply_plan {

@@ -61,9 +61,10 @@ static int configure(const struct paths *p, const struct create_req *req, struct
 			fail(e, r, "creating %s: %s", m->host, strerror(-r));
 			goto out;
 		}
-		/* create=dir: LXC makes the mount point in the guest's rootfs. */
-		snprintf(lines[i], sizeof(lines[i]), "%s %s none bind,create=dir%s 0 0", m->host,
-			 m->guest + 1, m->ro ? ",ro" : "");
+		if (mount_entry(m, lines[i], sizeof(lines[i])) < 0) {
+			r = fail(e, -ENAMETOOLONG, "%s: mount path too long", m->host);
+			goto out;
+		}
 		items[n++] = "lxc.mount.entry";
 		items[n++] = lines[i];
 	}

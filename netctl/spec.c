@@ -148,3 +148,12 @@ bool hostname_ok(const char *name)
 	/* LXC's lxc.uts.name takes at most 64 characters. */
 	return valid_domain(name) && strlen(name) <= 64;
 }
+
+int mount_entry(const struct mount_spec *m, char *buf, size_t size)
+{
+	/* create=dir: LXC makes the mount point in the guest's rootfs. */
+	int n = snprintf(buf, size, "%s %s none bind,create=dir%s 0 0", m->host, m->guest + 1,
+			 m->ro ? ",ro" : "");
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}

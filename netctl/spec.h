@@ -40,3 +40,5 @@ int mount_parse(const char *spec, struct mount_spec *ret);
 bool template_arg_ok(const char *arg);
 /* A host name for lxc.uts.name: a valid domain name of at most 64 characters. */
 bool hostname_ok(const char *name);
+/* The lxc.mount.entry value of @m (its guest path relative to the rootfs). */
+int mount_entry(const struct mount_spec *m, char *buf, size_t size);

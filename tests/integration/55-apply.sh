@@ -153,6 +153,7 @@ groups = back
 
 [guest extra]
 template = busybox   # it exists: attached, not created
+mounts = $SB_TMP/xshare:/srv/x
 start = no
 EOF
 before=$(snapshot)
@@ -161,7 +162,8 @@ t_is "apply --prune --dry-run prints the difference" "$out" \
 	"destroy cache (an earlier apply made it; the file no longer names it)
 port del web 8080/tcp
 attach extra (guest add)
-port add web 8081:80/tcp"
+port add web 8081:80/tcp
+mount extra $SB_TMP/xshare:/srv/x (at its next start)"
 t_is "... and changes nothing" "$(snapshot)" "$before"
 out=$(lx apply "$F" --prune 2>&1)
 rc=$?
@@ -171,6 +173,8 @@ t_ok "cache is gone without a trace" no_trace cache
 t_ok "the admin's guest is still there" registered manual
 t_ok "... with its container" test -e "$SB_LXCPATH/manual/config"
 t_ok "extra is attached" registered extra
+t_ok "... and has the file's bind mount in its config (an existing container converges)" \
+	grep -q "^lxc.mount.entry = $SB_TMP/xshare srv/x none bind,create=dir 0 0" "$SB_LXCPATH/extra/config"
 t_is "... and left stopped (start = no)" "$(state_of extra)" STOPPED
 t_is "web and db still run" "$(state_of web) $(state_of db)" "RUNNING RUNNING"
 t_is "the peer reaches web on the new port" "$(fetch "$RLAN" 8081)" hello-from-web
