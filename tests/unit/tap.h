@@ -33,6 +33,28 @@ static inline void tap_ok(int cond, const char *fmt, ...)
 			       w_ ? w_ : "(null)");                                         \
 	} while (0)
 
+/*
+ * tap_show - test input made safe for a TAP line: control bytes and '#' (a
+ * TAP directive) as \xNN, cut to fit. Four rotating buffers, so one tap_ok()
+ * may show several inputs.
+ */
+static inline const char *tap_show(const char *s)
+{
+	static char bufs[4][160];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+	size_t o = 0;
+
+	for (; *s && o < sizeof(bufs[0]) - 5; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f || *s == '#')
+			o += (size_t)snprintf(b + o, 5, "\\x%02x", (unsigned char)*s);
+		else
+			b[o++] = *s;
+	}
+	b[o] = '\0';
+	return b;
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);

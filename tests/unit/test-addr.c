@@ -9,15 +9,6 @@
 #include "util.h"
 #include "tap.h"
 
-/* Test names go into TAP lines, which a raw newline would break. */
-static const char *show(const char *s)
-{
-	static char bufs[4][128];
-	static unsigned next;
-
-	return str_escape(s, bufs[next++ % 4], sizeof(bufs[0]), false);
-}
-
 static const char *ip4_str(struct in_addr a, char *buf)
 {
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
@@ -71,10 +62,10 @@ static void test_ip4(void)
 
 		if (t[i].want)
 			tap_is_str(r == 0 ? ip4_str(a, buf) : "(error)", t[i].want,
-				   "addr_parse_ip4 '%s'", show(t[i].in));
+				   "addr_parse_ip4 '%s'", tap_show(t[i].in));
 		else
 			tap_ok(r == -EINVAL && a.s_addr == 0xdeadbeef,
-			       "addr_parse_ip4 rejects '%s' and leaves ret alone", show(t[i].in));
+			       "addr_parse_ip4 rejects '%s' and leaves ret alone", tap_show(t[i].in));
 	}
 }
 
@@ -112,9 +103,9 @@ static void test_ip6(void)
 
 		if (t[i].want)
 			tap_is_str(r == 0 ? ip6_str(&a, buf) : "(error)", t[i].want,
-				   "addr_parse_ip6 '%s'", show(t[i].in));
+				   "addr_parse_ip6 '%s'", tap_show(t[i].in));
 		else
-			tap_ok(r == -EINVAL, "addr_parse_ip6 rejects '%s'", show(t[i].in));
+			tap_ok(r == -EINVAL, "addr_parse_ip6 rejects '%s'", tap_show(t[i].in));
 	}
 }
 
@@ -155,9 +146,9 @@ static void test_ip4_net(void)
 		if (t[i].ok) {
 			snprintf(out, sizeof(out), "%s/%u", ip4_str(n.addr, buf), n.plen);
 			tap_is_str(r == 0 ? out : "(error)", t[i].in, "addr_parse_ip4_net '%s'",
-				   show(t[i].in));
+				   tap_show(t[i].in));
 		} else {
-			tap_ok(r == -EINVAL, "addr_parse_ip4_net rejects '%s'", show(t[i].in));
+			tap_ok(r == -EINVAL, "addr_parse_ip4_net rejects '%s'", tap_show(t[i].in));
 		}
 	}
 }
@@ -192,9 +183,9 @@ static void test_ip6_net(void)
 		if (t[i].want) {
 			snprintf(out, sizeof(out), "%s/%u", ip6_str(&n.addr, buf), n.plen);
 			tap_is_str(r == 0 ? out : "(error)", t[i].want, "addr_parse_ip6_net '%s'",
-				   show(t[i].in));
+				   tap_show(t[i].in));
 		} else {
-			tap_ok(r == -EINVAL, "addr_parse_ip6_net rejects '%s'", show(t[i].in));
+			tap_ok(r == -EINVAL, "addr_parse_ip6_net rejects '%s'", tap_show(t[i].in));
 		}
 	}
 }
@@ -227,9 +218,9 @@ static void test_ip4_range(void)
 		if (t[i].ok) {
 			snprintf(out, sizeof(out), "%s-%s", ip4_str(s, a), ip4_str(e, b));
 			tap_is_str(r == 0 ? out : "(error)", t[i].in, "addr_parse_ip4_range '%s'",
-				   show(t[i].in));
+				   tap_show(t[i].in));
 		} else {
-			tap_ok(r == -EINVAL, "addr_parse_ip4_range rejects '%s'", show(t[i].in));
+			tap_ok(r == -EINVAL, "addr_parse_ip4_range rejects '%s'", tap_show(t[i].in));
 		}
 	}
 }
@@ -409,9 +400,9 @@ static void test_mac(void)
 
 		if (t[i].want)
 			tap_is_str(r == 0 ? mac_format(m, buf) : "(error)", t[i].want,
-				   "mac_parse '%s'", show(t[i].in));
+				   "mac_parse '%s'", tap_show(t[i].in));
 		else
-			tap_ok(r == -EINVAL && m[0] == 9, "mac_parse rejects '%s'", show(t[i].in));
+			tap_ok(r == -EINVAL && m[0] == 9, "mac_parse rejects '%s'", tap_show(t[i].in));
 	}
 }
 
@@ -490,13 +481,13 @@ static void test_names(void)
 
 	for (unsigned i = 0; i < ARRAY_SIZE(name); i++)
 		tap_ok(valid_name(name[i].in) == name[i].ok, "valid_name '%s' is %s",
-		       show(name[i].in), name[i].ok ? "valid" : "invalid");
+		       tap_show(name[i].in), name[i].ok ? "valid" : "invalid");
 	for (unsigned i = 0; i < ARRAY_SIZE(ifn); i++)
 		tap_ok(valid_ifname(ifn[i].in) == ifn[i].ok, "valid_ifname '%s' is %s",
-		       show(ifn[i].in), ifn[i].ok ? "valid" : "invalid");
+		       tap_show(ifn[i].in), ifn[i].ok ? "valid" : "invalid");
 	for (unsigned i = 0; i < ARRAY_SIZE(dom); i++)
 		tap_ok(valid_domain(dom[i].in) == dom[i].ok, "valid_domain '%s' is %s",
-		       show(dom[i].in), dom[i].ok ? "valid" : "invalid");
+		       tap_show(dom[i].in), dom[i].ok ? "valid" : "invalid");
 
 	/* 4 labels of 63 + 3 dots = 255 > 253; trim to exactly 253. */
 	memset(big, 'a', sizeof(big));
@@ -539,10 +530,10 @@ static void test_port(void)
 		int r = parse_port(t[i].in, &p);
 
 		if (t[i].want >= 0)
-			tap_ok(r == 0 && p == t[i].want, "parse_port '%s' = %d", show(t[i].in),
+			tap_ok(r == 0 && p == t[i].want, "parse_port '%s' = %d", tap_show(t[i].in),
 			       t[i].want);
 		else
-			tap_ok(r == -EINVAL && p == 4242, "parse_port rejects '%s'", show(t[i].in));
+			tap_ok(r == -EINVAL && p == 4242, "parse_port rejects '%s'", tap_show(t[i].in));
 	}
 }
 
@@ -589,10 +580,10 @@ static void test_duration(void)
 
 		if (t[i].want >= 0)
 			tap_ok(r == 0 && d == t[i].want, "parse_duration '%s' = %lld",
-			       show(t[i].in), t[i].want);
+			       tap_show(t[i].in), t[i].want);
 		else
 			tap_ok(r == -EINVAL && d == 4242, "parse_duration rejects '%s'",
-			       show(t[i].in));
+			       tap_show(t[i].in));
 	}
 }
 

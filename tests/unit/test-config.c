@@ -76,15 +76,6 @@ static const char canonical_defaults[] = "[network]\n"
 					 "[guests]\n"
 					 "provision_dir = none\n";
 
-/* Test names go into TAP lines, which a raw newline would break. */
-static const char *show(const char *s)
-{
-	static char bufs[2][160];
-	static unsigned next;
-
-	return str_escape(s, bufs[next++ % 2], sizeof(bufs[0]), false);
-}
-
 static char *print_conf(const struct conf *c)
 {
 	char *buf = NULL;
@@ -254,14 +245,14 @@ static void test_good(void)
 		int r = parse_str(good[i].text, &c, &e);
 
 		errs = join_errors(&e);
-		tap_ok(r == 0 && e.n == 0, "good config %u: '%s'", i, show(good[i].text));
+		tap_ok(r == 0 && e.n == 0, "good config %u: '%s'", i, tap_show(good[i].text));
 		if (r < 0) {
 			printf("# %s", errs);
 			continue;
 		}
 		out = print_conf(&c);
 		tap_ok(strstr(out, good[i].want_line) != NULL, "good config %u prints '%s'", i,
-		       show(good[i].want_line));
+		       tap_show(good[i].want_line));
 		tap_ok(parse_str(out, &again, &e) == 0 && conf_equal(&c, &again),
 		       "good config %u survives print -> parse", i);
 		out2 = print_conf(&again);
@@ -446,7 +437,7 @@ static void test_bad(void)
 		r = parse_str(bad[i].text, &c, &e);
 		got = join_errors(&e);
 		tap_ok(r == -EINVAL && ((unsigned char *)&c)[0] == 0x5a,
-		       "bad config %u is refused and ret untouched: '%s'", i, show(bad[i].text));
+		       "bad config %u is refused and ret untouched: '%s'", i, tap_show(bad[i].text));
 		tap_is_str(got, bad[i].want, "bad config %u messages", i);
 	}
 }

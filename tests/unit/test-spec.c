@@ -12,24 +12,6 @@
 #include "util.h"
 #include "tap.h"
 
-/* Test names go into TAP lines, which a raw newline would break. */
-static const char *show(const char *s)
-{
-	static char bufs[4][160];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-	size_t o = 0;
-
-	for (; *s && o < sizeof(bufs[0]) - 5; s++) {
-		if ((unsigned char)*s < 0x20 || *s == '#')
-			o += (size_t)snprintf(b + o, 5, "\\x%02x", (unsigned char)*s);
-		else
-			b[o++] = *s;
-	}
-	b[o] = '\0';
-	return b;
-}
-
 /* The fields of a forward as one string, so a table can name them. */
 static const char *fields(const struct port_fwd *p, bool with_guest)
 {
@@ -97,12 +79,12 @@ static void test_accept(void)
 		memset(&b, 0, sizeof(b));
 		r = port_parse(t[i].in, t[i].guest, &a);
 		tap_is_str(r == 0 ? fields(&a, t[i].guest) : "(rejected)", t[i].want,
-			   "port_parse %s '%s'", t[i].guest ? "add" : "del", show(t[i].in));
+			   "port_parse %s '%s'", t[i].guest ? "add" : "del", tap_show(t[i].in));
 		if (r < 0)
 			continue;
 		r = port_format(&a, t[i].guest, canon, sizeof(canon));
 		tap_is_str(r == 0 ? canon : "(error)", t[i].canon, "port_format of '%s'",
-			   show(t[i].in));
+			   tap_show(t[i].in));
 		/* The canonical text parses back to the same forward and formats the same. */
 		r = port_parse(canon, t[i].guest, &b);
 		tap_is_str(r == 0 ? fields(&b, t[i].guest) : "(rejected)", t[i].want,
@@ -195,7 +177,7 @@ static void test_reject(void)
 		tap_ok(port_parse(t[i].in, t[i].guest, &p) == -EINVAL && p.host_port == 0x5a5a &&
 			   p.guest[0] == 0x5a,
 		       "port_parse %s rejects '%s' and leaves ret alone",
-		       t[i].guest ? "add" : "del", show(t[i].in));
+		       t[i].guest ? "add" : "del", tap_show(t[i].in));
 	}
 
 	/* Overlong input: refused whole, never truncated into something valid. */
@@ -283,9 +265,9 @@ static void test_mounts(void)
 		if (t[i].host)
 			tap_ok(r == 0 && streq(m.host, t[i].host) && streq(m.guest, t[i].guest) &&
 				       m.ro == t[i].ro,
-			       "mount_parse '%s'", show(t[i].in));
+			       "mount_parse '%s'", tap_show(t[i].in));
 		else
-			tap_ok(r == -EINVAL, "mount_parse rejects '%s'", show(t[i].in));
+			tap_ok(r == -EINVAL, "mount_parse rejects '%s'", tap_show(t[i].in));
 	}
 }
 
@@ -306,7 +288,7 @@ static void test_template_args(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
 		tap_ok(template_arg_ok(t[i].arg) == t[i].ok, "template_arg_ok '%s' is %s",
-		       show(t[i].arg), t[i].ok ? "fine" : "refused");
+		       tap_show(t[i].arg), t[i].ok ? "fine" : "refused");
 	tap_ok(hostname_ok("web.example.test"), "hostname_ok: a short FQDN");
 	tap_ok(hostname_ok("a234567890123456789012345678901.234567890123456789012345678901xy"),
 	       "hostname_ok: 64 characters");

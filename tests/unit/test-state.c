@@ -1111,15 +1111,6 @@ static void test_lock_perms(void)
 
 /* ---- the journals: owned-links and host-sysctls ---- */
 
-/* Test names go into TAP lines, which a raw newline would break. */
-static const char *show(const char *s)
-{
-	static char bufs[2][128];
-	static unsigned next;
-
-	return str_escape(s, bufs[next++ % 2], sizeof(bufs[0]), false);
-}
-
 struct journal_case {
 	const char *text;
 	unsigned bad_line; /* 0: must parse */
@@ -1156,12 +1147,12 @@ static void test_owned_links(void)
 		if (!cases[i].bad_line) {
 			text = owned_links_format(&o);
 			tap_ok(r == 0 && text && streq(text, cases[i].text),
-			       "owned-links: '%s' parses and formats back", show(cases[i].text));
+			       "owned-links: '%s' parses and formats back", tap_show(cases[i].text));
 			free(text);
 		} else {
 			tap_ok(r == -EBADMSG && line == cases[i].bad_line,
 			       "owned-links: '%s' refused at line %u (got %d, line %u)",
-			       show(cases[i].text), cases[i].bad_line, r, line);
+			       tap_show(cases[i].text), cases[i].bad_line, r, line);
 		}
 	}
 
@@ -1230,12 +1221,12 @@ static void test_sysctl_journal(void)
 		if (!cases[i].bad_line) {
 			text = sysctl_journal_format(&j);
 			tap_ok(r == 0 && text && streq(text, cases[i].text),
-			       "host-sysctls: '%s' parses and formats back", show(cases[i].text));
+			       "host-sysctls: '%s' parses and formats back", tap_show(cases[i].text));
 			free(text);
 		} else {
 			tap_ok(r == -EBADMSG && line == cases[i].bad_line,
 			       "host-sysctls: '%s' refused at line %u (got %d, line %u)",
-			       show(cases[i].text), cases[i].bad_line, r, line);
+			       tap_show(cases[i].text), cases[i].bad_line, r, line);
 		}
 	}
 
@@ -1317,12 +1308,12 @@ static void test_applied(void)
 		if (!cases[i].bad_line) {
 			text = applied_format(a);
 			tap_ok(r == 0 && text && streq(text, cases[i].text),
-			       "applied: '%s' parses and formats back", show(cases[i].text));
+			       "applied: '%s' parses and formats back", tap_show(cases[i].text));
 			free(text);
 		} else {
 			tap_ok(r == -EBADMSG && line == cases[i].bad_line,
 			       "applied: '%s' refused at line %u (got %d, line %u)",
-			       show(cases[i].text), cases[i].bad_line, r, line);
+			       tap_show(cases[i].text), cases[i].bad_line, r, line);
 		}
 	}
 
@@ -1428,12 +1419,12 @@ static void test_runtime_record(void)
 		int err = runtime_record_parse(cases[i].text, &r);
 
 		if (!cases[i].ok) {
-			tap_ok(err == -EBADMSG, "runtime: refuses '%s'", show(cases[i].text));
+			tap_ok(err == -EBADMSG, "runtime: refuses '%s'", tap_show(cases[i].text));
 			continue;
 		}
 		text = err == 0 ? runtime_record_format(&r) : NULL;
 		tap_ok(text && streq(text, cases[i].text), "runtime: '%s' round-trips",
-		       show(cases[i].text));
+		       tap_show(cases[i].text));
 		free(text);
 	}
 

@@ -12,24 +12,6 @@
 #include "util.h"
 #include "tap.h"
 
-/* Test names go into TAP lines, which a raw newline or '#' would break. */
-static const char *show(const char *s)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-	size_t o = 0;
-
-	for (; *s && o < sizeof(bufs[0]) - 5; s++) {
-		if ((unsigned char)*s < 0x20 || *s == '#')
-			o += (size_t)snprintf(b + o, 5, "\\x%02x", (unsigned char)*s);
-		else
-			b[o++] = *s;
-	}
-	b[o] = '\0';
-	return b;
-}
-
 /* clang-format off */
 static const struct tmpl_var vars[] = {
     {"AB", "ab"}, /* before "A", which is a prefix of it */
@@ -96,12 +78,12 @@ static void test_render(void)
 
 		if (t[i].want) {
 			tap_is_str(r == 0 ? out : "(error)", t[i].want, "tmpl_render '%s'",
-				   show(t[i].in));
+				   tap_show(t[i].in));
 			if (r == 0)
 				free(out);
 		} else {
 			tap_ok(r == t[i].err && out == sentinel,
-			       "tmpl_render '%s' -> %d, ret untouched (got %d)", show(t[i].in),
+			       "tmpl_render '%s' -> %d, ret untouched (got %d)", tap_show(t[i].in),
 			       t[i].err, r);
 			if (r == 0)
 				free(out);
