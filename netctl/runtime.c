@@ -31,6 +31,17 @@ static unsigned long long proc_starttime(pid_t pid)
 	return start;
 }
 
+/*
+ * The runtime file as this process last read it. One command asks for the
+ * mode, the router's PID and the liblxc stamp (guest add: all three); the file
+ * changes only through `up` under the state lock, which runtime_save() notes.
+ */
+static struct {
+	char router[PATH_MAX]; /* whose file; "" = nothing cached */
+	bool ok;
+	struct runtime_record rec;
+} cache;
+
 int runtime_save(const struct paths *p, const struct conf *c, const char *attach_why, pid_t router,
 		 const char *lxc_stamp)
 {
@@ -53,15 +64,22 @@ int runtime_save(const struct paths *p, const struct conf *c, const char *attach
 	text = runtime_record_format(&rec);
 	if (!text)
 		return -ENOMEM;
+	cache.router[0] = '\0';
 	return write_if_changed(path, text, 0600) < 0 ? -EIO : 0;
 }
 
 /* Read and parse the runtime file; false if there is none or it does not parse. */
 static bool runtime_read(const struct paths *p, struct runtime_record *ret)
 {
-	_cleanup_free_ char *text = read_textf(false, "%s/runtime", p->router);
+	if (!streq(cache.router, p->router)) {
+		_cleanup_free_ char *text = read_textf(false, "%s/runtime", p->router);
 
-	return text && runtime_record_parse(text, ret) == 0;
+		cache.ok = text && runtime_record_parse(text, &cache.rec) == 0;
+		strscpy(cache.router, sizeof(cache.router), p->router);
+	}
+	if (cache.ok)
+		*ret = cache.rec;
+	return cache.ok;
 }
 
 void runtime_load(const struct paths *p, struct runtime *ret)
