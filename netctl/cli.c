@@ -42,6 +42,8 @@ static const struct command commands[] = {
 	 "create, attach, start the guests of a guest file; converge"},
 	{"check", cmd_check, "", "preflight diagnostics and config validation"},
 	{"ruleset", cmd_ruleset, "", "print the nftables script that `up` loads into the router"},
+	{"plug", cmd_plug, "NAME [net up veth PORT]",
+	 "LXC's hook for an attached guest: its port onto the router's guest bridge"},
 };
 
 void cli_error(const char *fmt, ...)

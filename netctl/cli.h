@@ -67,3 +67,4 @@ int cmd_ruleset(const struct ctx *ctx, int argc, char **argv);
 int cmd_guest(const struct ctx *ctx, int argc, char **argv);
 int cmd_port(const struct ctx *ctx, int argc, char **argv);
 int cmd_apply(const struct ctx *ctx, int argc, char **argv);
+int cmd_plug(const struct ctx *ctx, int argc, char **argv);

@@ -5,7 +5,10 @@
 
 #include "cli.h"
 #include "create.h"
+#include "elems.h"
+#include "fsutil.h"
 #include "guest.h"
+#include "segment.h"
 #include "state.h"
 #include "status.h"
 #include "util.h"
@@ -334,6 +337,57 @@ int cmd_guest(const struct ctx *ctx, int argc, char **argv)
 		return guest_destroy_cmd(ctx, argc - 1, argv + 1);
 	cli_error("guest: usage: guest add|del|list|create|destroy ...");
 	return EXIT_USAGE;
+}
+
+/*
+ * `plug NAME ...`: the lxc.net.0.script.up hook that `guest add` writes into
+ * an attached container's config. LXC runs it when it made the guest's veth
+ * pair (arguments NAME net up veth PORT, the port also in LXC_NET_PEER), in
+ * the host's namespace, before the guest starts. The port, the name `guest
+ * add` gave it, goes into the router's namespace onto the guest bridge. No
+ * config and no lock: it may run while a command that holds the lock starts
+ * the guest. With the router down the port stays in the host, and `up` takes
+ * it in; the guest starts either way.
+ */
+int cmd_plug(const struct ctx *ctx, int argc, char **argv)
+{
+	const char *peer = getenv("LXC_NET_PEER");
+	char port[IFNAMSIZ];
+	struct paths p = {0};
+	struct errmsg e = {0};
+	struct nlk *nl = NULL;
+	pid_t holder;
+	int r;
+
+	if (argc < 2 || !*argv[1] || strlen(argv[1]) > 255) {
+		cli_error("plug: usage: plug NAME [net up veth PORT] (run by LXC)");
+		return EXIT_USAGE;
+	}
+	guest_port_name(argv[1], port);
+	if (argc >= 6 && !streq(argv[5], port))
+		peer = argv[5];
+	if (peer && *peer && !streq(peer, port)) {
+		cli_error("plug: %s: the port is %s, not %s (lxc.net.0.veth.pair was changed; "
+			  "`lxctogo-net guest add %s` writes it again)",
+			  argv[1], peer, port, argv[1]);
+		return EXIT_FAIL;
+	}
+	if (pathf(p.router, sizeof(p.router), "%s/router", ctx->state_dir) < 0) {
+		cli_error("plug: state dir %s: path too long", ctx->state_dir);
+		return EXIT_USAGE;
+	}
+	holder = segment_holder(&p);
+	if (!holder) {
+		fprintf(stderr, "lxctogo-net: plug: the router is down; %s waits in the host for "
+				"`lxctogo-net up`\n", port);
+		return EXIT_OK;
+	}
+	r = nlk_open(&nl);
+	if (r < 0)
+		return finish(fail(&e, r, "plug: netlink: %s", strerror(-r)), &e);
+	r = segment_plug(holder, nl, port, &e);
+	nlk_close(nl);
+	return finish(r, &e);
 }
 
 int cmd_port(const struct ctx *ctx, int argc, char **argv)

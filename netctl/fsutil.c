@@ -351,3 +351,24 @@ int symlink_ensure(const char *target, const char *path)
 	}
 	return symlink(target, path) < 0 ? -errno : 0;
 }
+
+/* Field 22 of /proc/PID/stat: when the process started, in ticks since boot. 0 if gone. */
+unsigned long long proc_start_time(pid_t pid)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long start = 0;
+	char path[64], *s;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || read_file(path, &text, &len) < 0)
+		return 0;
+	/* After the command name, which may hold spaces and ')'. */
+	s = strrchr(text, ')');
+	if (!s || sscanf(s + 1,
+			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu",
+			 &start) != 1)
+		return 0;
+	return start;
+}

@@ -23,6 +23,7 @@
 #include "render.h"
 #include "rootfs.h"
 #include "runtime.h"
+#include "segment.h"
 #include "sysctl.h"
 #include "util.h"
 
@@ -78,9 +79,9 @@ static int table_elems(uint16_t family, const char *fname, const char *where,
 }
 
 /*
- * Add or delete elements: the router's in its netns (if it runs), the guards
- * in the host. A table that does not exist (router down) is skipped: `up`
- * loads everything from the registry anyway.
+ * Add or delete elements: the router's and the guards in its namespace (if
+ * there is one), routed attach's in the host. A table that does not exist
+ * (router down) is skipped: `up` loads everything from the registry anyway.
  */
 static int apply_elems(const struct paths *p, const struct conf *c, const struct elem_desc *d,
 		       size_t n, bool del, struct errmsg *e)
@@ -102,18 +103,19 @@ static int apply_elems(const struct paths *p, const struct conf *c, const struct
 		for (unsigned k = 0; k < d[i].n_data; k++)
 			encode(&d[i].data[k], &x->data);
 	}
-	r = table_elems(NFPROTO_BRIDGE, "bridge", "host", el[ELEM_GUARD], cnt[ELEM_GUARD], e);
-	if (r == 0)
-		r = table_elems(NFPROTO_INET, "inet", "host", el[ELEM_HOST], cnt[ELEM_HOST], e);
+	r = table_elems(NFPROTO_INET, "inet", "host", el[ELEM_HOST], cnt[ELEM_HOST], e);
 	if (r < 0)
 		return r;
-	pid = runtime_router_pid(p, c);
-	if (!pid || !cnt[ELEM_ROUTER])
+	pid = segment_netns_pid(p, c);
+	if (!pid || (!cnt[ELEM_ROUTER] && !cnt[ELEM_GUARD]))
 		return 0;
 	r = netns_enter_pid(pid, &saved);
 	if (r < 0)
 		return fail(e, r, "entering the router: %s", strerror(-r));
-	r = table_elems(NFPROTO_INET, "inet", "router", el[ELEM_ROUTER], cnt[ELEM_ROUTER], e);
+	r = table_elems(NFPROTO_BRIDGE, "bridge", "router", el[ELEM_GUARD], cnt[ELEM_GUARD], e);
+	if (r == 0)
+		r = table_elems(NFPROTO_INET, "inet", "router", el[ELEM_ROUTER], cnt[ELEM_ROUTER],
+				e);
 	netns_leave(saved);
 	return r;
 }
@@ -179,14 +181,41 @@ static int restore_orig_net(const struct paths *p, const char *name, struct errm
 	return 0;
 }
 
+/*
+ * The hook LXC runs once it made the guest's veth pair, before the guest
+ * starts: `lxctogo-net --state-dir STATE plug`, which moves the host end
+ * into the router's namespace onto the guest bridge (segment_plug). LXC runs
+ * it with /bin/sh -c: both paths are quoted, and a quote or a control
+ * character in either is refused.
+ */
+static int plug_hook(const struct paths *p, char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	for (const char *s = exe; *s; s++)
+		if (*s == '\'' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return -EINVAL;
+	for (const char *s = p->state; *s; s++)
+		if (*s == '\'' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return -EINVAL;
+	if (snprintf(buf, size, "'%s' --state-dir '%s' plug", exe, p->state) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int write_lxc_net(const struct paths *p, const struct conf *c, const struct guest *g,
 			 struct errmsg *e)
 {
 	char port[IFNAMSIZ], mac[MAC_STRLEN], a4[INET_ADDRSTRLEN + 3], gw[INET_ADDRSTRLEN];
+	char hook[2 * PATH_MAX + 64];
 	struct in_addr router = conf_router_ip4(c);
 	const char *items[] = {
 		"lxc.net.0.type", "veth",
-		"lxc.net.0.link", c->guest_bridge,
+		"lxc.net.0.script.up", hook,
 		"lxc.net.0.flags", "up",
 		"lxc.net.0.name", "eth0",
 		"lxc.net.0.hwaddr", mac_format(g->mac, mac),
@@ -198,6 +227,10 @@ static int write_lxc_net(const struct paths *p, const struct conf *c, const stru
 	};
 	int r;
 
+	r = plug_hook(p, hook, sizeof(hook));
+	if (r < 0)
+		return fail(e, r, "the plug hook for %s (the program's or the state dir's path "
+				  "cannot go into an LXC hook): %s", g->name, strerror(-r));
 	guest_port_name(g->name, port);
 	inet_ntop(AF_INET, &g->ip4, a4, sizeof(a4));
 	strcat(a4, "/32");
@@ -226,45 +259,57 @@ static int static_v4(struct nlk *nl, const struct conf *c, const struct guest *g
 	return r;
 }
 
-/* A running guest gets its link now: veth on the bridge, peer moved in as eth0. */
+/* Is @port in the segment of @holder? */
+static bool port_in_segment(pid_t holder, const char *port)
+{
+	struct nlk *nl = NULL;
+	int saved = -1;
+	bool in = false;
+
+	if (netns_enter_pid(holder, &saved) < 0)
+		return false;
+	if (nlk_open(&nl) == 0)
+		in = nlk_ifindex(nl, port) > 0;
+	nlk_close(nl);
+	netns_leave(saved);
+	return in;
+}
+
+/* A running guest gets its link now: a veth pair, one end moved in as eth0, the other onto the guest bridge. */
 static int hotplug(const struct paths *p, const struct conf *c, const struct guest *g,
 		   const struct lxcw_info *info, struct errmsg *e)
 {
 	char port[IFNAMSIZ], peer[IFNAMSIZ];
 	struct nlk *nl = NULL;
 	uint32_t mtu = 0;
+	pid_t holder;
 	int r, saved;
 
 	if (!info->running)
 		return 0;
 	guest_port_name(g->name, port);
+	holder = segment_holder(p);
+	if (!holder)
+		return 0; /* router down: `up` or the next lxc-start attaches it */
 	r = nlk_open(&nl);
 	if (r < 0)
 		return fail(e, r, "netlink: %s", strerror(-r));
-	if (nlk_ifindex(nl, c->guest_bridge) < 0) {
-		nlk_close(nl); /* no bridge (router down): lxc-start or `up` attaches it */
+	if (port_in_segment(holder, port)) {
+		nlk_close(nl);
 		return 0;
 	}
-	if (nlk_ifindex(nl, port) > 0) {
-		r = nlk_link_set_master(nl, port, c->guest_bridge);
-		if (r == 0)
-			r = nlk_link_up(nl, port, 0);
-		if (r < 0)
-			fail(e, r, "%s: %s", port, nlk_strerror(nl, r));
+	if (nlk_ifindex(nl, port) > 0) { /* parked in the host */
+		r = segment_plug(holder, nl, port, e);
 		nlk_close(nl);
 		return r;
 	}
-	nlk_link_mtu(nl, c->guest_bridge, &mtu);
+	nlk_link_mtu(nl, c->uplink, &mtu);
+	if (c->mtu)
+		mtu = c->mtu;
 	snprintf(peer, sizeof(peer), "lxgp%u", (unsigned)getpid());
 	r = nlk_veth_add(nl, port, peer, mtu);
 	if (r == 0)
 		r = nlk_link_set_mac(nl, peer, g->mac);
-	if (r == 0)
-		r = nlk_link_set_master(nl, port, c->guest_bridge);
-	if (r == 0)
-		r = nlk_link_up(nl, port, 0);
-	if (r == 0)
-		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", port);
 	if (r < 0) {
 		fail(e, r, "creating %s: %s", port, nlk_strerror(nl, r));
 		nlk_link_del(nl, port);
@@ -277,7 +322,10 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 		nlk_close(nl);
 		return fail(e, r, "moving the link into container %s (has it an eth0?)", g->name);
 	}
+	r = segment_plug(holder, nl, port, e);
 	nlk_close(nl);
+	if (r < 0)
+		return r;
 	r = netns_enter_pid(info->pid, &saved);
 	if (r < 0)
 		return fail(e, r, "entering container %s: %s", g->name, strerror(-r));
@@ -293,16 +341,25 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 	return r;
 }
 
-static void unplug(const struct guest *g)
+/* The guest's port goes, in the segment or parked in the host; the peer inside the guest goes with it. */
+static void unplug(const struct paths *p, const struct guest *g)
 {
 	char port[IFNAMSIZ];
-	struct nlk *nl;
+	pid_t holder = segment_holder(p);
+	struct nlk *nl = NULL;
+	int saved = -1;
 
 	guest_port_name(g->name, port);
-	if (nlk_open(&nl) < 0)
-		return;
-	nlk_link_del(nl, port); /* the peer inside the guest goes with it */
+	if (nlk_open(&nl) == 0)
+		nlk_link_del(nl, port);
 	nlk_close(nl);
+	nl = NULL;
+	if (!holder || netns_enter_pid(holder, &saved) < 0)
+		return;
+	if (nlk_open(&nl) == 0)
+		nlk_link_del(nl, port);
+	nlk_close(nl);
+	netns_leave(saved);
 }
 
 /* dnsmasq's lease file (NULL if none): read once per `guest add`. */
@@ -382,7 +439,7 @@ static bool mac_taken(const struct registry *reg, const uint8_t mac[6], const ch
 /* Ask the LAN whether an address is taken, from the router's uplink. */
 static int lan_probe(const struct paths *p, const struct conf *c, int family, const void *addr)
 {
-	pid_t pid = runtime_router_pid(p, c);
+	pid_t pid = segment_netns_pid(p, c);
 	int r, saved;
 
 	if (!pid)
@@ -624,7 +681,7 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 		struct errmsg ignore;
 
 		publish_guest(p, c, &g, true, "guest add", &ignore);
-		unplug(&g);
+		unplug(p, &g);
 		restore_orig_net(p, g.name, &ignore);
 		dns_files(p, c, &g, true, &ignore);
 		apply_elems(p, c, d, n, true, &ignore);
@@ -657,7 +714,7 @@ int guest_del(const struct paths *p, const struct conf *c, const char *name, str
 	r = publish_guest(p, c, &g, true, "guest del", e);
 	if (r < 0)
 		goto out;
-	unplug(&g);
+	unplug(p, &g);
 	for (size_t i = 0; i < reg.n_ports; i++) {
 		if (!streq(reg.ports[i].guest, name))
 			continue;

@@ -16,7 +16,7 @@ int hostnet_links(const struct paths *p, const struct conf *c, const struct rout
 {
 	struct in_addr h4 = conf_hostlink_host_ip4(c), r4 = conf_hostlink_router_ip4(c);
 	struct in6_addr h6, r6;
-	const char *bridges[] = {c->guest_bridge, c->host_bridge};
+	const char *bridges[] = {c->host_bridge};
 	int r, hidx;
 
 	conf_hostlink_host_ip6(c, &h6);
@@ -48,12 +48,11 @@ int hostnet_links(const struct paths *p, const struct conf *c, const struct rout
 		if (r < 0)
 			return fail(e, r, "sysctls of %s: %s", bridges[i], strerror(-r));
 	}
-	/* The host has no business on the guest segment: no address, no IPv6 stack. */
-	r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", c->guest_bridge);
-	if (r == 0 && !c->ipv6)
+	if (!c->ipv6) {
 		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", c->host_bridge);
-	if (r < 0)
-		return fail(e, r, "sysctls of %s: %s", c->guest_bridge, strerror(-r));
+		if (r < 0)
+			return fail(e, r, "sysctls of %s: %s", c->host_bridge, strerror(-r));
+	}
 	hidx = nlk_ifindex(nl, c->host_bridge);
 	if (hidx < 0)
 		return fail(e, hidx, "%s: %s", c->host_bridge, strerror(-hidx));
@@ -73,7 +72,7 @@ int hostnet_links(const struct paths *p, const struct conf *c, const struct rout
 }
 
 /*
- * Host sysctls we change (attach = routed, bridge_nf = off). Each one's
+ * Host sysctls we change (attach = routed). Each one's
  * previous value goes into the state's journal, durably, before the first
  * change, so `down` (or a later `up` that no longer needs it) puts it back.
  */
@@ -166,23 +165,14 @@ static int host_sysctls_set(const struct paths *p, const struct conf *c, struct 
 }
 
 /*
- * bridge_nf = off: bridge netfilter hands bridged IPv4/IPv6 frames to the
- * host's iptables/nft FORWARD chains whenever the namespace-wide sysctl is on,
- * whatever the per-bridge nf_call_* switch says (the kernel ORs the two). A
- * Docker-style FORWARD drop policy would then drop guest traffic.
+ * Versions that kept the guest bridge in the host switched the host's
+ * bridge-nf-call-* sysctls off; the guest bridge now lives in the router's
+ * namespace, whose own values the router sets. Put back what such a version
+ * recorded.
  */
-int hostnet_bridge_nf(const struct paths *p, const struct conf *c, struct errmsg *e)
+int hostnet_bridge_nf_restore(const struct paths *p, struct errmsg *e)
 {
-	static const char *const keys[] = {"net/bridge/bridge-nf-call-iptables",
-					   "net/bridge/bridge-nf-call-ip6tables",
-					   "net/bridge/bridge-nf-call-arptables"};
-	int r = 0;
-
-	if (c->bridge_nf_keep) /* an earlier `up` may have turned it off */
-		return hsys_restore(p, bridge_key, e);
-	for (size_t i = 0; i < ARRAY_SIZE(keys) && r == 0; i++)
-		r = hsys_set(p, keys[i], "0", e);
-	return r;
+	return hsys_restore(p, bridge_key, e);
 }
 
 bool hostnet_routed_present(void)
@@ -232,59 +222,22 @@ int hostnet_routed(const struct paths *p, const struct conf *c, const struct reg
 }
 
 /*
- * The host ends of the router's links: on their bridges (a recreated bridge
- * lost them) and with no IPv6 of their own, so the host never hears the
- * router's RAs on them.
+ * The host's end of the router's host link: on the host bridge (a recreated
+ * bridge lost it) and with no IPv6 of its own, so the host never hears the
+ * router's RAs on it.
  */
-int hostnet_router_ports(const struct conf *c, const struct router_facts *f, struct nlk *nl,
-			 struct errmsg *e)
+int hostnet_router_port(const struct conf *c, const struct router_facts *f, struct nlk *nl,
+			struct errmsg *e)
 {
-	const char *ports[][2] = {{f->veth_guest, c->guest_bridge}, {f->veth_host, c->host_bridge}};
-	int r;
+	int r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", f->veth_host);
 
-	for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
-		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", ports[i][0]);
-		if (r == 0)
-			r = nlk_link_set_master(nl, ports[i][0], ports[i][1]);
-		if (r == 0)
-			r = nlk_link_up(nl, ports[i][0], 0);
-		if (r < 0)
-			return fail(e, r, "attaching %s to %s: %s", ports[i][0], ports[i][1],
-				    nlk_strerror(nl, r));
-	}
-	return 0;
-}
-
-/*
- * The guest-port guards (one transaction, with every guest's elements), and
- * the ports of guests that run while the bridge was recreated: a deleted
- * bridge drops its ports, `up` puts them back.
- */
-int hostnet_guards(const struct conf *c, const struct registry *reg, struct nlk *nl,
-		   struct errmsg *e)
-{
-	_cleanup_free_ char *guard = NULL;
-	int r;
-
-	r = render_guard(c, reg, &guard);
-	r = nftx_load("the guest guards", r, guard, e);
+	if (r == 0)
+		r = nlk_link_set_master(nl, f->veth_host, c->host_bridge);
+	if (r == 0)
+		r = nlk_link_up(nl, f->veth_host, 0);
 	if (r < 0)
-		return r;
-	for (size_t i = 0; i < reg->n_guests; i++) {
-		char port[IFNAMSIZ];
-
-		guest_port_name(reg->guests[i].name, port);
-		if (nlk_ifindex(nl, port) < 0)
-			continue;
-		r = nlk_link_set_master(nl, port, c->guest_bridge);
-		if (r == 0)
-			r = nlk_link_up(nl, port, 0);
-		if (r == 0)
-			r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", port);
-		if (r < 0)
-			return fail(e, r, "reattaching %s to %s: %s", port, c->guest_bridge,
-				    nlk_strerror(nl, r));
-	}
+		return fail(e, r, "attaching %s to %s: %s", f->veth_host, c->host_bridge,
+			    nlk_strerror(nl, r));
 	return 0;
 }
 

@@ -18,20 +18,18 @@
 #include "topology.h"
 
 /*
- * hostnet_links - the guest and host-link bridges (recorded in owned-links
- * before they are created), their sysctls, the host's address on the host
- * link and its routes to the guest subnet and prefix via the router.
+ * hostnet_links - the host-link bridge (recorded in owned-links before it is
+ * created), its sysctls, the host's address on it and the host's routes to
+ * the guest subnet and prefix via the router. The guest bridge is not the
+ * host's: it lives in the router's namespace (segment.h).
  */
 int hostnet_links(const struct paths *p, const struct conf *c, const struct router_facts *f,
 		  struct nlk *nl, struct errmsg *e);
-/* The host ends of the router's links on their bridges, without IPv6 of their own. */
-int hostnet_router_ports(const struct conf *c, const struct router_facts *f, struct nlk *nl,
-			 struct errmsg *e);
-/* The guards' table with every guest's elements; running guests' ports back on the bridge. */
-int hostnet_guards(const struct conf *c, const struct registry *reg, struct nlk *nl,
-		   struct errmsg *e);
-/* bridge_nf = off: the namespace-wide bridge-nf-call-* to 0 (journalled); keep: give them back. */
-int hostnet_bridge_nf(const struct paths *p, const struct conf *c, struct errmsg *e);
+/* The host's end of the router's host link on the host bridge, without IPv6 of its own. */
+int hostnet_router_port(const struct conf *c, const struct router_facts *f, struct nlk *nl,
+			struct errmsg *e);
+/* The host's bridge-nf-call-* sysctls that an older version switched off (journalled) go back. */
+int hostnet_bridge_nf_restore(const struct paths *p, struct errmsg *e);
 /* attach = routed: host sysctls, the host's own table, proxy entries for LAN-address guests. */
 int hostnet_routed(const struct paths *p, const struct conf *c, const struct registry *reg,
 		   struct nlk *nl, struct errmsg *e);

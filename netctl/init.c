@@ -11,6 +11,13 @@
  * so a crash loop cannot spin), reaps orphans, and stops everything on
  * SIGTERM, SIGINT or SIGUSR1. It reads the busybox inittab syntax, so the
  * file stays readable and busybox init could still run it.
+ *
+ * `lxtg-init hold STATE-DIR` is the other job: the holder of the router's
+ * network namespace (docs/architecture.md, "The guest segment"). It runs
+ * outside the router container, in the namespace the router shares, and does
+ * nothing until SIGTERM or SIGINT: the guest bridge and the guests' ports
+ * live in that namespace, so they outlive a router that dies or restarts.
+ * STATE-DIR only names whose holder it is (ps, and `up`'s search for it).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -116,7 +123,23 @@ static void wait_for_controller(void)
 	close(fd);
 }
 
-int main(void)
+/* The holder: wait for SIGTERM or SIGINT; every other signal is ignored. */
+static int hold(void)
+{
+	sigset_t mask;
+	int sig = 0;
+
+	sigfillset(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	while (sigwait(&mask, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
+		;
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct service svc[MAX_SERVICES];
 	sigset_t mask, orig;
@@ -124,6 +147,8 @@ int main(void)
 	bool stopping = false;
 	int sfd, r;
 
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return hold();
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);

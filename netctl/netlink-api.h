@@ -10,6 +10,7 @@
 	X(nlk_open, (struct nlk * *ret), (ret))                                                  \
 	X(nlk_ifindex, (struct nlk * n, const char *name), (n, name))                              \
 	X(nlk_link_mtu, (struct nlk * n, const char *name, uint32_t *ret_mtu), (n, name, ret_mtu)) \
+	X(nlk_link_is_bridge, (struct nlk * n, const char *name), (n, name))                      \
 	X(nlk_link_flags, (struct nlk * n, const char *name, unsigned *ret_flags),                 \
 	  (n, name, ret_flags))                                                                    \
 	X(nlk_bridge_ensure, (struct nlk * n, const char *name, uint32_t mtu, const uint8_t *mac),\
@@ -42,6 +43,8 @@
 	  (n, name, lower))                                                                        \
 	X(nlk_macvlan_add_in, (struct nlk * n, const char *name, const char *lower, int netns_fd),  \
 	  (n, name, lower, netns_fd))                                                              \
+	X(nlk_link_move, (struct nlk * n, const char *name, int netns_fd, const char *newname),     \
+	  (n, name, netns_fd, newname))                                                            \
 	X(nlk_link_set_master, (struct nlk * n, const char *name, const char *master),             \
 	  (n, name, master))                                                                       \
 	X(nlk_link_set_mac, (struct nlk * n, const char *name, const uint8_t mac[6]),              \

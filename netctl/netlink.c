@@ -213,6 +213,20 @@ int nlk_ifindex(struct nlk *n, const char *name)
 	return r;
 }
 
+int nlk_link_is_bridge(struct nlk *n, const char *name)
+{
+	struct rtnl_link *l;
+	const char *type;
+	int r = get_link(n, name, &l);
+
+	if (r < 0)
+		return r;
+	type = rtnl_link_get_type(l);
+	r = type && streq(type, "bridge");
+	rtnl_link_put(l);
+	return r;
+}
+
 int nlk_link_mtu(struct nlk *n, const char *name, uint32_t *ret_mtu)
 {
 	struct rtnl_link *l;
@@ -809,6 +823,27 @@ int nlk_macvlan_add_in(struct nlk *n, const char *name, const char *lower, int n
 	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
 	nlmsg_free(msg);
 	rtnl_link_put(l);
+	return r;
+}
+
+int nlk_link_move(struct nlk *n, const char *name, int netns_fd, const char *newname)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg *msg;
+	int r, idx = nlk_ifindex(n, name);
+
+	if (idx < 0)
+		return idx;
+	ifi.ifi_index = idx;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST);
+	if (!msg)
+		return -ENOMEM;
+	r = -ENOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) == 0 &&
+	    nla_put_u32(msg, IFLA_NET_NS_FD, (uint32_t)netns_fd) == 0 &&
+	    (!newname || nla_put_string(msg, IFLA_IFNAME, newname) == 0))
+		r = talk(n, msg);
+	nlmsg_free(msg);
 	return r;
 }
 

@@ -18,6 +18,8 @@ void nlk_close(struct nlk *n);
 /* ifindex (> 0), or -ENODEV. */
 int nlk_ifindex(struct nlk *n, const char *name);
 int nlk_link_mtu(struct nlk *n, const char *name, uint32_t *ret_mtu);
+/* 1 if @name is a bridge, 0 if another kind, -errno (-ENODEV: none). */
+int nlk_link_is_bridge(struct nlk *n, const char *name);
 /* Flags IFF_UP etc. */
 int nlk_link_flags(struct nlk *n, const char *name, unsigned *ret_flags);
 
@@ -70,6 +72,8 @@ int nlk_veth_add(struct nlk *n, const char *name, const char *peer, uint32_t mtu
 int nlk_macvlan_add(struct nlk *n, const char *name, const char *lower);
 /* The same, born in the network namespace of @netns_fd (-1: this one). */
 int nlk_macvlan_add_in(struct nlk *n, const char *name, const char *lower, int netns_fd);
+/* Move @name into the network namespace of @netns_fd, renamed @newname there (NULL: same name). */
+int nlk_link_move(struct nlk *n, const char *name, int netns_fd, const char *newname);
 /* Enslave @name to bridge @master (no-op if already). */
 int nlk_link_set_master(struct nlk *n, const char *name, const char *master);
 /* Set a link's MAC address. */

@@ -5,6 +5,7 @@
 #include "probe.h"
 #include "publish.h"
 #include "runtime.h"
+#include "segment.h"
 #include "topology.h"
 #include "util.h"
 
@@ -82,7 +83,7 @@ int publish_guest(const struct paths *p, const struct conf *c, const struct gues
 		  const char *verb, struct errmsg *e)
 {
 	struct nlk *nl = NULL;
-	pid_t pid = runtime_router_pid(p, c);
+	pid_t pid = segment_netns_pid(p, c);
 	int r, saved;
 
 	if (c->attach == ATTACH_ROUTED) {
@@ -118,7 +119,7 @@ int publish_guest(const struct paths *p, const struct conf *c, const struct gues
 bool publish_present(const struct paths *p, const struct conf *c, const struct guest *g)
 {
 	struct nlk *nl = NULL;
-	pid_t pid = runtime_router_pid(p, c);
+	pid_t pid = segment_netns_pid(p, c);
 	bool ok = false, routed = c->attach == ATTACH_ROUTED;
 	int saved = -1, up;
 

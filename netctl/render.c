@@ -112,36 +112,16 @@ int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **r
 	mac_format(f->mac_uplink, m0);
 	mac_format(f->mac_guest, m1);
 	mac_format(f->mac_host, m2);
-	/* Links come up unconfigured; the controller sets sysctls before addresses.
-	 * With attach = routed there is no macvlan: the host link is the uplink. */
-	int i = 0;
-
+	/* The controller makes the links in the holder's namespace (segment.h);
+	 * the comment names their shape, so that a change of it restarts the
+	 * router and renews them. With attach = routed there is no macvlan. */
+	sb_printf(&net, "# links, made by lxctogo-net: ");
 	if (c->attach != ATTACH_ROUTED)
-		sb_printf(&net,
-			  "lxc.net.%d.type = macvlan\n"
-			  "lxc.net.%d.macvlan.mode = bridge\n"
-			  "lxc.net.%d.link = %s\n"
-			  "lxc.net.%d.name = " ROUTER_UPLINK_IF "\n"
-			  "lxc.net.%d.hwaddr = %s\n"
-			  "lxc.net.%d.mtu = %u\n",
-			  i, i, i, f->uplink, i, i, m0, i, f->mtu), i++;
+		sb_printf(&net, ROUTER_UPLINK_IF " macvlan on %s %s, ", f->uplink, m0);
 	sb_printf(&net,
-		  "lxc.net.%d.type = veth\n"
-		  "lxc.net.%d.link = %s\n"
-		  "lxc.net.%d.veth.pair = %s\n"
-		  "lxc.net.%d.name = " ROUTER_GUEST_IF "\n"
-		  "lxc.net.%d.hwaddr = %s\n"
-		  "lxc.net.%d.mtu = %u\n",
-		  i, i, c->guest_bridge, i, f->veth_guest, i, i, m1, i, f->mtu);
-	i++;
-	sb_printf(&net,
-		  "lxc.net.%d.type = veth\n"
-		  "lxc.net.%d.link = %s\n"
-		  "lxc.net.%d.veth.pair = %s\n"
-		  "lxc.net.%d.name = " ROUTER_HOST_IF "\n"
-		  "lxc.net.%d.hwaddr = %s\n"
-		  "lxc.net.%d.mtu = %u",
-		  i, i, c->host_bridge, i, f->veth_host, i, i, m2, i, f->mtu);
+		  ROUTER_GUEST_IF " guest bridge %s, " ROUTER_HOST_IF " veth %s %s to %s, mtu %u\n"
+		  "lxc.namespace.share.net = %d",
+		  m1, m2, f->veth_host, c->host_bridge, f->mtu, f->holder);
 	r = sb_finish(&net, &nets);
 	if (r < 0)
 		return r;

@@ -3,13 +3,17 @@
  * `up` and `down`, as a plain sequence of steps; each step's detail lives in
  * the module named after it (rootfs, hostnet, routerns, ready, runtime).
  *
- * up:   resolve facts and refuse early (preflight) -> the rootfs and container
- *       config -> the host's bridges, addresses, routes and guards -> start
- *       (or restart) the router -> its ports, routed attach -> configure its
- *       namespace and publish server-mode guests -> radvd.conf and the
- *       runtime file -> release its init -> wait until it serves.
- * down: stop and remove the router -> remove the guards -> undo routed attach
- *       and every host sysctl -> delete the links `up` created.
+ * up:   resolve facts and refuse early (preflight) -> the holder of the
+ *       router's namespace (segment.h) -> the rootfs and container config ->
+ *       the host link's bridge, addresses and routes -> the router's links in
+ *       the segment, guests' ports parked in the host -> start (or restart)
+ *       the router -> routed attach -> configure its namespace (sysctls,
+ *       addresses, ruleset, guards) and publish server-mode guests ->
+ *       radvd.conf and the runtime file -> release its init -> wait until it
+ *       serves.
+ * down: guests' ports back to the host -> stop and remove the router -> stop
+ *       the holder (the segment goes with it) -> undo routed attach and every
+ *       host sysctl -> delete the links `up` created.
  */
 #include <arpa/inet.h>
 #include <sys/stat.h>
@@ -26,6 +30,7 @@
 #include "router.h"
 #include "routerns.h"
 #include "runtime.h"
+#include "segment.h"
 #include "uplink.h"
 #include "util.h"
 
@@ -41,6 +46,7 @@ struct up {
 	struct registry reg;
 	struct nlk *nl; /* the host's namespace */
 	struct lxcw_info info;
+	pid_t holder; /* of the router's namespace */
 	bool started;
 	long deadline;
 };
@@ -65,11 +71,8 @@ static int resolve_facts(const struct paths *p, const struct conf *c, struct nlk
 	memcpy(f->mac_uplink, macs[0], 6);
 	memcpy(f->mac_guest, macs[1], 6);
 	memcpy(f->mac_host, macs[2], 6);
-	if (render_veth_name(c->guest_bridge, "r", f->veth_guest) < 0 ||
-	    render_veth_name(c->host_bridge, "r", f->veth_host) < 0 ||
-	    streq(f->veth_guest, f->veth_host))
-		return fail(e, -EINVAL, "bridge names %s and %s give clashing router link names",
-			    c->guest_bridge, c->host_bridge);
+	if (render_veth_name(c->host_bridge, "r", f->veth_host) < 0)
+		return fail(e, -EINVAL, "bridge name %s gives no router link name", c->host_bridge);
 	return 0;
 }
 
@@ -181,7 +184,37 @@ static int up_prepare(struct up *u, struct errmsg *e)
 	return 0;
 }
 
-/* The router's files, then the host's side: bridges, addresses, routes, guards. */
+/*
+ * The holder of the router's namespace. A router that runs with no holder
+ * keeps its namespace when it has the guest bridge (its holder was killed:
+ * the guests' ports are in there); any other router is stopped first.
+ */
+static int up_hold(struct up *u, struct errmsg *e)
+{
+	pid_t join = 0;
+	int r;
+
+	fault_point("up: before holder");
+	r = lxcw_info(u->p->lxcpath, u->c->router, false, &u->info);
+	if (r < 0)
+		return fail(e, r, "router state: %s", strerror(-r));
+	if (u->info.running && !segment_holder(u->p)) {
+		if (routerns_has_segment(u->info.pid)) {
+			join = u->info.pid;
+		} else {
+			log_info("restarting the router: it runs without its namespace holder");
+			r = lxcw_stop(u->p->lxcpath, u->c->router);
+			if (r < 0)
+				return fail(e, r, "stopping the router: %s", strerror(-r));
+			u->info.running = false;
+		}
+	}
+	r = segment_hold(u->p, join, &u->holder, e);
+	u->f.holder = u->holder;
+	return r;
+}
+
+/* The router's files, the host link, the router's links in the segment, parked guest ports. */
 static int up_host(struct up *u, struct errmsg *e)
 {
 	int r;
@@ -189,11 +222,16 @@ static int up_host(struct up *u, struct errmsg *e)
 	fault_point("up: before rootfs");
 	r = rootfs_build(u->p, &u->model, &u->f, &u->reg, &u->changed, e);
 	if (r == 0)
-		r = hostnet_bridge_nf(u->p, &u->model, e);
+		r = hostnet_bridge_nf_restore(u->p, e);
 	if (r == 0)
 		r = hostnet_links(u->p, &u->model, &u->f, u->nl, e);
 	if (r == 0)
-		r = hostnet_guards(&u->model, &u->reg, u->nl, e);
+		r = segment_links(u->p, &u->model, &u->f, u->holder, u->nl, u->changed.lxc_changed,
+				  e);
+	if (r == 0)
+		r = hostnet_router_port(&u->model, &u->f, u->nl, e);
+	if (r == 0)
+		r = segment_plug_parked(u->holder, u->nl, &u->reg, e);
 	return r;
 }
 
@@ -205,9 +243,6 @@ static int up_start(struct up *u, struct errmsg *e)
 	int r;
 
 	fault_point("up: before router start");
-	r = lxcw_info(u->p->lxcpath, c->router, false, &u->info);
-	if (r < 0)
-		return fail(e, r, "router state: %s", strerror(-r));
 	if (u->info.running && (u->changed.lxc_changed || u->changed.inittab_changed)) {
 		log_info("restarting the router to apply the new configuration");
 		r = lxcw_stop(u->p->lxcpath, c->router);
@@ -230,15 +265,12 @@ static int up_start(struct up *u, struct errmsg *e)
 	return 0;
 }
 
-/* The router's ports on the host; routed attach (or its removal after a switch back). */
+/* Routed attach (or its removal after a switch back). */
 static int up_attach(struct up *u, struct errmsg *e)
 {
 	int r;
 
 	fault_point("up: router started");
-	r = hostnet_router_ports(&u->model, &u->f, u->nl, e);
-	if (r < 0)
-		return r;
 	if (u->model.attach != ATTACH_ROUTED)
 		return hostnet_routed_present() ? hostnet_routed_undo(u->p, &u->model, u->nl, e)
 						: 0;
@@ -250,12 +282,12 @@ static int up_attach(struct up *u, struct errmsg *e)
 	return r;
 }
 
-/* Inside the router's namespace: sysctls, addresses, ruleset, server-mode publishing. */
+/* Inside the router's namespace: sysctls, addresses, ruleset, guards, server-mode publishing. */
 static int up_inside(struct up *u, struct errmsg *e)
 {
 	int r, saved = -1;
 
-	r = netns_enter_pid(u->info.pid, &saved);
+	r = netns_enter_pid(u->holder, &saved);
 	if (r < 0)
 		return fail(e, r, "entering the router's network namespace: %s", strerror(-r));
 	r = routerns_configure(&u->model, &u->reg, e);
@@ -316,6 +348,8 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 
 	r = up_prepare(&u, e);
 	if (r == 0)
+		r = up_hold(&u, e);
+	if (r == 0)
 		r = up_host(&u, e);
 	if (r == 0)
 		r = up_start(&u, e);
@@ -337,11 +371,16 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e)
 	char nfterr[512];
 	struct nlk *nl = NULL;
 	struct errmsg undo = {0};
+	struct registry reg = {0};
 	int r, ours, r_undo;
 
 	ours = runtime_router_is_ours(p);
 	if (ours < 0)
 		return fail(e, ours, "%s: %s", p->ct_config, strerror(-ours));
+	/* Running guests keep their eth0: their ports wait in the host for the next `up`. */
+	if (registry_load(p->state, &reg) == 0)
+		segment_park(segment_holder(p), &reg);
+	registry_free(&reg);
 	if (ours) {
 		r = lxcw_stop(p->lxcpath, c->router);
 		if (r < 0)
@@ -350,13 +389,15 @@ int router_down(const struct paths *p, const struct conf *c, struct errmsg *e)
 		if (r < 0)
 			return fail(e, r, "removing %s: %s", p->ct_dir, strerror(-r));
 	}
+	segment_release(p);
 	r = rm_rf(p->router);
 	if (r < 0)
 		return fail(e, r, "removing %s: %s", p->router, strerror(-r));
+	/* The guards of a version that kept them in the host. */
 	r = nftx_apply("table bridge lxctogo {}\ndelete table bridge lxctogo\n", nfterr,
 		       sizeof(nfterr));
 	if (r < 0)
-		return fail(e, r, "removing the guest guards: %s", nfterr);
+		return fail(e, r, "removing the old guest guards from the host: %s", nfterr);
 	r = nlk_open(&nl);
 	if (r < 0)
 		return fail(e, r, "netlink: %s", strerror(-r));

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 
+#include "netns.h"
 #include "nft.h"
 #include "publish.h"
 #include "render.h"
@@ -42,6 +43,12 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 		{"net/ipv6/neigh/" ROUTER_UPLINK_IF "/proxy_delay", "0"},
 		{"net/ipv6/conf/all/proxy_ndp", server},
 		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/proxy_ndp", server},
+		/* Bridged guest frames go through the guards (table bridge), not through
+		 * the router's forward chain as well. These are the router's own: every
+		 * namespace has its values, and the host's stay as they are. */
+		{"net/bridge/bridge-nf-call-iptables", "0"},
+		{"net/bridge/bridge-nf-call-ip6tables", "0"},
+		{"net/bridge/bridge-nf-call-arptables", "0"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
@@ -49,8 +56,10 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 		if (c->attach == ATTACH_ROUTED && strstr(ctl[i].key, "/" ROUTER_UPLINK_IF "/"))
 			continue;
 		r = sysctl_ensure(ctl[i].key, ctl[i].val);
-		/* With IPv6 disabled the per-interface IPv6 keys may not exist. */
-		if (r == -ENOENT && !c->ipv6 && strstr(ctl[i].key, "ipv6"))
+		/* With IPv6 disabled the per-interface IPv6 keys may not exist;
+		 * without br_netfilter there are no bridge keys (and nothing to turn off). */
+		if (r == -ENOENT && ((!c->ipv6 && strstr(ctl[i].key, "ipv6")) ||
+				     !strncmp(ctl[i].key, "net/bridge/", 11)))
 			continue;
 		if (r < 0)
 			return fail(e, r, "router sysctl %s: %s", ctl[i].key, strerror(-r));
@@ -109,12 +118,32 @@ static int inside_links(struct nlk *nl, const struct conf *c, struct errmsg *e)
 	return 0;
 }
 
+/* The router's table, then the guest-port guards on its bridge: each one transaction with every guest. */
 static int inside_ruleset(const struct conf *c, const struct registry *reg, struct errmsg *e)
 {
-	_cleanup_free_ char *rules = NULL;
+	_cleanup_free_ char *rules = NULL, *guard = NULL;
 	int r = render_ruleset(c, reg, &rules);
 
-	return nftx_load("the router ruleset", r, rules, e);
+	r = nftx_load("the router ruleset", r, rules, e);
+	if (r < 0)
+		return r;
+	r = render_guard(c, reg, &guard);
+	return nftx_load("the guest guards", r, guard, e);
+}
+
+bool routerns_has_segment(pid_t pid)
+{
+	struct nlk *nl = NULL;
+	int saved = -1;
+	bool ok = false;
+
+	if (netns_enter_pid(pid, &saved) < 0)
+		return false;
+	if (nlk_open(&nl) == 0)
+		ok = nlk_link_is_bridge(nl, ROUTER_GUEST_IF) == 1;
+	nlk_close(nl);
+	netns_leave(saved);
+	return ok;
 }
 
 int routerns_configure(const struct conf *c, const struct registry *reg, struct errmsg *e)

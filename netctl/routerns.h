@@ -14,6 +14,8 @@
 
 /* Sysctls, addresses, links up, the default route (routed), then the whole ruleset. */
 int routerns_configure(const struct conf *c, const struct registry *reg, struct errmsg *e);
+/* Is the namespace of @pid a segment (its eth1 is the guest bridge)? */
+bool routerns_has_segment(pid_t pid);
 /*
  * routerns_learn_prefix - server mode with ipv6_prefix = auto: the /64 of the
  * first global SLAAC address on @ifname into @ret, polled until @deadline

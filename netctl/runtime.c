@@ -10,27 +10,6 @@
 /* The first line of every router config `up` writes (managed-rootfs/lxc.conf.in). */
 #define MARKER "# lxctogo-net managed router"
 
-/* Field 22 of /proc/PID/stat: when the process started, in ticks since boot. 0 if gone. */
-static unsigned long long proc_starttime(pid_t pid)
-{
-	_cleanup_free_ char *text = NULL;
-	unsigned long long start = 0;
-	char path[64], *s;
-	size_t len;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || read_file(path, &text, &len) < 0)
-		return 0;
-	/* After the command name, which may hold spaces and ')'. */
-	s = strrchr(text, ')');
-	if (!s || sscanf(s + 1,
-			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu",
-			 &start) != 1)
-		return 0;
-	return start;
-}
-
 /*
  * The runtime file as this process last read it. One command asks for the
  * mode, the router's PID and the liblxc stamp (guest add: all three); the file
@@ -50,7 +29,7 @@ int runtime_save(const struct paths *p, const struct conf *c, const char *attach
 		.mode = c->mode,
 		.prefix = c->server_prefix,
 		.pid = router,
-		.start = proc_starttime(router),
+		.start = proc_start_time(router),
 		.has_attach = true,
 		.attach = c->attach == ATTACH_ROUTED ? ATTACH_ROUTED : ATTACH_MACVLAN,
 	};
@@ -115,7 +94,7 @@ pid_t runtime_recorded_pid(const struct paths *p)
 
 	if (!runtime_read(p, &rec) || !rec.pid || !rec.start)
 		return 0;
-	return proc_starttime(rec.pid) == rec.start ? rec.pid : 0;
+	return proc_start_time(rec.pid) == rec.start ? rec.pid : 0;
 }
 
 int runtime_lxc_stamp(const struct paths *p, char *buf, size_t size)

@@ -2,7 +2,8 @@
 /*
  * The router's shape: the names of its links inside its namespace, and the
  * facts about it that only the running system knows (MTU, MACs, the host-side
- * veth names), which `up` resolves and the renderers consume.
+ * veth name, the namespace's holder), which `up` resolves and the renderers
+ * consume. The guest link eth1 is the guest bridge itself.
  */
 #pragma once
 
@@ -20,5 +21,6 @@ struct router_facts {
 	const char *uplink; /* link the macvlan hangs off */
 	const char *init;   /* lxtg-init, bind-mounted as the router's PID 1 */
 	uint8_t mac_uplink[6], mac_guest[6], mac_host[6];
-	char veth_guest[IFNAMSIZ], veth_host[IFNAMSIZ]; /* host-side veth names */
+	char veth_host[IFNAMSIZ]; /* the host's end of the host link */
+	int holder;		  /* PID of the segment's holder (segment.h) */
 };

@@ -13,7 +13,7 @@ printf '[network]\nuplink = eth0\n' >"$SB_CONF"
 router_pid() { sb_lxc info managed -pH; }
 guest_pid() { sb_lxc info "$1" -pH; }
 in_guest_ns() { local g=$1; shift; nsenter -t "$(guest_pid "$g")" -n "$@"; }
-counter() { sb_host_exec nft list counter bridge lxctogo "$1" | awk '/packets/ {print $2}'; }
+counter() { in_seg nft list counter bridge lxctogo "$1" | awk '/packets/ {print $2}'; }
 counter_above() { test "$(counter "$1")" -gt "$2"; }
 
 t_ok "up desktop" lx up desktop
@@ -134,9 +134,10 @@ t_is "rogue RA: web's routes are unchanged" "$(sb_guest_exec web ip -6 route | g
 kill "$(cat "$SB_TMP/rogue-radvd.pid")" 2>/dev/null
 
 # ---- restart the router: guests keep their addresses
-bridge_macs() { sb_host_exec cat /sys/class/net/lxtg0/address /sys/class/net/lxtg1/address | tr '\n' ' '; }
+# The host bridge lxtg0 and the guest bridge, the router's eth1 in its namespace.
+bridge_macs() { { sb_host_exec cat /sys/class/net/lxtg0/address; in_seg ip -br link show dev eth1 | awk '{ print $3 }'; } | tr '\n' ' '; }
 macs_before=$(bridge_macs)
-t_ok "lxtg0 and lxtg1 have MACs ($macs_before)" \
+t_ok "lxtg0 and the guest bridge have MACs ($macs_before)" \
 	grep -qE '^([0-9a-f]{2}:){5}[0-9a-f]{2} ([0-9a-f]{2}:){5}[0-9a-f]{2} $' <<<"$macs_before"
 t_ok "the router container is killed" sb_lxc stop managed -k
 t_ok "up restores it" lx up
@@ -151,15 +152,13 @@ t_ok "host pings web after down+up" sb_wait_for "web after down+up" 3000 sb_host
 t_ok "host pings db after down+up" sb_host_exec ping -c1 -W2 "$DB4"
 # The bridges were made anew and the router's veths got new random MACs; a bridge would take
 # the lowest of its ports' MACs, so a change here would move the host's link-local address.
-t_is "lxtg0 and lxtg1 have the same MACs after a router restart and down+up" "$(bridge_macs)" "$macs_before"
+t_is "lxtg0 and the guest bridge have the same MACs after a router restart and down+up" "$(bridge_macs)" "$macs_before"
 
 # ---- an address leased dynamically to an unregistered client is not given to a guest
 DC=$SB-dc
 dc_cleanup() { [ -e "/run/netns/$DC" ] && ip netns del "$DC"; return 0; }
 sb_on_cleanup dc_cleanup
-ip netns add "$DC" && ip -n "$SB_HOST" link add dc0 type veth peer name eth0 netns "$DC" &&
-	ip -n "$SB_HOST" link set dc0 master lxtg1 up && ip -n "$DC" link set eth0 up ||
-	t_bail "client netns $DC"
+seg_client "$DC" dc0 || t_bail "client netns $DC"
 t_ok "an unregistered client leases 192.168.254.102, the next free address, dynamically" \
 	ip netns exec "$DC" "$SB_BUSYBOX" udhcpc -i eth0 -r 192.168.254.102 -q -n -t 5 -s /bin/true
 t_ok "... dnsmasq recorded the lease" grep -q ' 192\.168\.254\.102 ' "$SB_STATE/router/rootfs/lxtg/state/dnsmasq.leases"
@@ -189,6 +188,7 @@ t_is "web's address is gone from every nft table" \
 t_ok "web's dnsmasq files are gone" test ! -e "$SB_STATE/router/rootfs/lxtg/hosts/web" -a ! -e "$SB_STATE/router/rootfs/lxtg/dhcp-hosts/web"
 t_is "web's lxc.net config is back to what it was" "$(grep '^lxc.net' "$SB_LXCPATH/web/config")" "lxc.net.0.type = empty"
 t_ok "web's link is gone from the host" not sb_host_exec ip link show lxg-web
+t_ok "web's port is gone from the router's guest bridge" not in_seg ip link show lxg-web
 t_ok "web no longer resolves" not grep_out "$WEB4" sb_guest_exec db nslookup web.lxtg.internal 192.168.254.254
 
 # ---- bad input: one line, exit 2, nothing changed

@@ -14,6 +14,16 @@ lx_env() {
 }
 # in_router CMD...: run CMD in the router's network namespace (observation only).
 in_router() { nsenter -t "$(sb_lxc info managed -pH)" -n "$@"; }
+# seg_pid: the pid of the router's namespace holder (`lxtg-init hold`), as `up` recorded it.
+seg_pid() { cut -d' ' -f1 "$SB_STATE/router/holder"; }
+# in_seg CMD...: run CMD in the router's namespace through its holder (works while the router is down).
+in_seg() { nsenter -t "$(seg_pid)" -n "$@"; }
+# seg_client NS PORT: a client netns NS (created here) whose eth0 is a veth with its other end PORT
+# on the router's guest bridge (eth1 in the router's namespace), like an unregistered guest.
+seg_client() {
+	ip netns add "$1" && ip -n "$1" link add eth0 type veth peer name "$2" netns "/proc/$(seg_pid)/ns/net" &&
+		in_seg ip link set "$2" master eth1 up && ip -n "$1" link set eth0 up
+}
 # json_field GUEST KEY: a field of `guest list --json`.
 json_field() {
 	lx -j guest list | python3 -c 'import json,sys; g={x["name"]:x for x in json.load(sys.stdin)}; print(g[sys.argv[1]][sys.argv[2]])' "$1" "$2"

@@ -373,6 +373,15 @@ sb__rootfs_pids() {
 		sed 's#^/proc/\([0-9]*\)/.*#\1#'
 }
 
+# sb__tmp_pids: print pids of processes whose command line names $SB_TMP (the router's namespace holder,
+# "lxtg-init hold $SB_STATE", lives in a netns of its own, outside the sandbox's).
+sb__tmp_pids() {
+	local cmdlines
+	[ -n "${SB_TMP:-}" ] || return 0
+	cmdlines=(/proc/[0-9]*/cmdline)
+	grep -lsF -- "$SB_TMP" "${cmdlines[@]}" | cut -d/ -f3 | grep -vx "$BASHPID"
+}
+
 # sb__ns_pids: print pids of processes in our namespaces.
 sb__ns_pids() {
 	local ns
@@ -435,6 +444,7 @@ sb_cleanup() {
 	sb__reap 9 sb__rootfs_pids || t_diag "container payloads survive SIGKILL: $(sb__rootfs_pids)"
 	sb__reap 0 sb__monitor_pids || t_diag "LXC monitors did not exit, killing them: $(sb__monitors)"
 	sb__reap 9 sb__ns_pids || t_diag "processes survive SIGKILL: $(sb__ns_pids)"
+	sb__reap 9 sb__tmp_pids || t_diag "processes of $SB_TMP survive SIGKILL: $(sb__tmp_pids)"
 	for ns in "$SB_LAN" "$SB_HOST" "$SB_PEER"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
 	done

@@ -56,13 +56,18 @@ static const struct want cases[] = {
 	 {"sysinit"}},
 	{"[ipv6]\nenable = no\n", F_INITTAB, {""}, {"radvd"}},
 	{"[network]\nattach = routed\n", F_INITTAB, {""}, {"udhcpc"}},
+	/* The router shares its holder's namespace: LXC makes none of its links. */
 	{"", F_LXC,
-	 {"# lxctogo-net managed router", "lxc.net.0.type = macvlan", "lxc.net.0.link = eth0",
-	  "lxc.net.1.link = lxtg1", "lxc.net.2.link = lxtg0",
-	  "lxc.mount.entry = /usr usr none ro,bind,nodev 0 0"}},
+	 {"# lxctogo-net managed router", "lxc.namespace.share.net = 4242",
+	  "# links, made by lxctogo-net: eth0 macvlan on eth0 00:00:00:00:00:00, eth1 guest bridge "
+	  "00:00:00:00:00:00, eth2 veth 02:00:00:00:00:03 lxtg0-r to lxtg0, mtu 1500",
+	  "lxc.mount.entry = /usr usr none ro,bind,nodev 0 0"},
+	 {"lxc.net."}},
 	{"[network]\nattach = routed\n", F_LXC,
-	 {"lxc.net.0.type = veth", "lxc.net.0.link = lxtg1", "lxc.net.1.link = lxtg0"},
-	 {"macvlan"}},
+	 {"# links, made by lxctogo-net: eth1 guest bridge 00:00:00:00:00:00, eth2 veth "
+	  "02:00:00:00:00:03 lxtg0-r to lxtg0, mtu 1500",
+	  "lxc.namespace.share.net = 4242"},
+	 {"macvlan", "lxc.net."}},
 	{"", F_RULESET,
 	 {"define UPLINK_IF = \"eth0\"", "define GUEST_NET4 = 192.168.254.0/24",
 	  "add element inet lxctogo guest4 { 192.168.254.101 }",
@@ -194,7 +199,8 @@ int main(void)
 {
 	struct router_facts f = {.mtu = 1500, .rootfs = "/var/lib/lxctogo-net/router/rootfs",
 				 .uplink = "eth0", .init = "/usr/sbin/lxctogo-net",
-				 .veth_guest = "lxtg1-r", .veth_host = "lxtg0-r"};
+				 .veth_host = "lxtg0-r", .holder = 4242,
+				 .mac_host = {2, 0, 0, 0, 0, 3}};
 	static struct conf_errors errs;
 	struct registry reg = {0};
 	unsigned line;

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "elems.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "netns.h"
+#include "runtime.h"
+#include "segment.h"
+#include "sysctl.h"
+#include "util.h"
+
+/* STATE/router/holder: "PID START\n", START as proc_start_time() gives it. */
+static int holder_file(const struct paths *p, char *buf, size_t size)
+{
+	return pathf(buf, size, "%s/holder", p->router);
+}
+
+pid_t segment_holder(const struct paths *p)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long start;
+	char path[PATH_MAX], end;
+	long long pid;
+	size_t len;
+
+	if (holder_file(p, path, sizeof(path)) < 0 || read_regular_file(path, &text, &len) < 0)
+		return 0;
+	if (sscanf(text, "%lld %llu%c", &pid, &start, &end) != 3 || end != '\n' || pid <= 1 ||
+	    pid > INT_MAX || !start)
+		return 0;
+	return proc_start_time((pid_t)pid) == start ? (pid_t)pid : 0;
+}
+
+/* The child: a session of its own, no terminal, the namespace, then lxtg-init hold. */
+static void holder_child(const struct paths *p, int joinfd, int errfd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), err;
+
+	setsid();
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if ((joinfd >= 0 ? setns(joinfd, CLONE_NEWNET) : unshare(CLONE_NEWNET)) == 0)
+		execl(p->self, "lxtg-init", "hold", p->state, (char *)NULL);
+	err = errno;
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+int segment_hold(const struct paths *p, pid_t join, pid_t *ret, struct errmsg *e)
+{
+	_cleanup_close_ int joinfd = -1;
+	char path[PATH_MAX], line[64];
+	int pfd[2], err = 0, r;
+	ssize_t n;
+	pid_t pid = segment_holder(p);
+
+	if (pid) {
+		*ret = pid;
+		return 0;
+	}
+	if (join > 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)join);
+		joinfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (joinfd < 0)
+			return fail(e, -errno, "the router's namespace (%s): %s", path, strerror(errno));
+	}
+	if (mkdir_p(p->router, 0755) < 0 || holder_file(p, path, sizeof(path)) < 0)
+		return fail(e, -EIO, "cannot create %s", p->router);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return fail(e, -errno, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return fail(e, r, "fork: %s", strerror(-r));
+	}
+	if (pid == 0)
+		holder_child(p, joinfd, pfd[1]);
+	close(pfd[1]);
+	/* The pipe closes on exec: no bytes means lxtg-init runs. */
+	do
+		n = read(pfd[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n > 0) {
+		waitpid(pid, NULL, 0);
+		return fail(e, -err, "starting the namespace holder %s: %s", p->self,
+			    strerror(err));
+	}
+	snprintf(line, sizeof(line), "%d %llu\n", (int)pid, proc_start_time(pid));
+	r = write_file_atomic(path, line, strlen(line), 0644);
+	if (r < 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		return fail(e, r, "recording the namespace holder in %s: %s", path, strerror(-r));
+	}
+	*ret = pid;
+	return 0;
+}
+
+pid_t segment_netns_pid(const struct paths *p, const struct conf *c)
+{
+	pid_t pid = segment_holder(p);
+
+	return pid ? pid : runtime_router_pid(p, c);
+}
+
+void segment_release(const struct paths *p)
+{
+	unsigned long long start;
+	char path[PATH_MAX];
+	pid_t pid = segment_holder(p);
+	int saved = -1;
+
+	/* The router's links go now, not whenever the kernel gets to the namespace. */
+	if (pid && netns_enter_pid(pid, &saved) == 0) {
+		struct nlk *seg = NULL;
+
+		if (nlk_open(&seg) == 0) {
+			nlk_link_del(seg, ROUTER_UPLINK_IF);
+			nlk_link_del(seg, ROUTER_HOST_IF);
+		}
+		nlk_close(seg);
+		netns_leave(saved);
+	}
+	if (pid) {
+		start = proc_start_time(pid);
+		kill(pid, SIGTERM);
+		for (int i = 0; i < 200 && proc_start_time(pid) == start; i++) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+
+			waitpid(pid, NULL, WNOHANG); /* our child when `up` started it */
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (holder_file(p, path, sizeof(path)) == 0)
+		unlink(path);
+}
+
+int segment_enter(const struct paths *p, int *saved)
+{
+	pid_t pid = segment_holder(p);
+
+	return pid ? netns_enter_pid(pid, saved) : -ESRCH;
+}
+
+/* Inside the segment: lo, the guest bridge, the router's side of its links. */
+static int inside_bridge(struct nlk *seg, const struct router_facts *f, struct errmsg *e)
+{
+	int r = nlk_link_up(seg, "lo", 0);
+
+	if (r < 0)
+		return fail(e, r, "lo in the router: %s", nlk_strerror(seg, r));
+	r = nlk_bridge_ensure(seg, ROUTER_GUEST_IF, f->mtu, f->mac_guest);
+	if (r == -EEXIST)
+		return fail(e, r, "%s in the router exists and is not a bridge", ROUTER_GUEST_IF);
+	if (r < 0)
+		return fail(e, r, "the guest bridge %s: %s", ROUTER_GUEST_IF, nlk_strerror(seg, r));
+	return 0;
+}
+
+/* Move @tmp (made in the host) into the segment @nsfd as @inner; deleted if that fails. */
+static int link_into(struct nlk *host, int nsfd, const char *tmp, const char *inner,
+		     struct errmsg *e)
+{
+	int r = nlk_link_move(host, tmp, nsfd, inner);
+
+	if (r < 0) {
+		fail(e, r, "moving %s into the router as %s: %s", tmp, inner, nlk_strerror(host, r));
+		nlk_link_del(host, tmp);
+	}
+	return r;
+}
+
+int segment_links(const struct paths *p, const struct conf *c, const struct router_facts *f,
+		  pid_t holder, struct nlk *host, bool renew, struct errmsg *e)
+{
+	struct nlk *seg = NULL;
+	_cleanup_close_ int nsfd = -1;
+	char path[64], tmp[IFNAMSIZ];
+	int r, saved = -1;
+	bool has_eth0 = false, has_eth2 = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)holder);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return fail(e, -errno, "the router's namespace (%s): %s", path, strerror(errno));
+	r = netns_enter_fd(nsfd, &saved);
+	if (r < 0)
+		return fail(e, r, "entering the router's namespace: %s", strerror(-r));
+	r = nlk_open(&seg);
+	if (r < 0)
+		fail(e, r, "netlink in the router's namespace: %s", strerror(-r));
+	else
+		r = inside_bridge(seg, f, e);
+	if (r == 0 && renew) {
+		nlk_link_del(seg, ROUTER_UPLINK_IF);
+		nlk_link_del(seg, ROUTER_HOST_IF); /* its host end goes with it */
+	}
+	if (r == 0 && c->attach == ATTACH_ROUTED)
+		nlk_link_del(seg, ROUTER_UPLINK_IF); /* a switch from macvlan attach */
+	if (r == 0) {
+		has_eth0 = nlk_ifindex(seg, ROUTER_UPLINK_IF) > 0;
+		has_eth2 = nlk_ifindex(seg, ROUTER_HOST_IF) > 0;
+	}
+	nlk_close(seg);
+	netns_leave(saved);
+	if (r < 0)
+		return r;
+
+	snprintf(tmp, sizeof(tmp), "lxtgn%u", (unsigned)getpid() % 100000000u);
+	if (!has_eth2) {
+		fault_point("up: router links");
+		nlk_link_del(host, f->veth_host); /* a stale end whose router side died */
+		r = state_owned_links_add(p->state, f->veth_host);
+		if (r < 0)
+			return fail(e, r, "recording %s: %s", f->veth_host, strerror(-r));
+		r = nlk_veth_add(host, f->veth_host, tmp, f->mtu);
+		if (r == 0)
+			r = nlk_link_set_mac(host, tmp, f->mac_host);
+		if (r < 0) {
+			nlk_link_del(host, tmp);
+			return fail(e, r, "creating %s: %s", f->veth_host, nlk_strerror(host, r));
+		}
+		r = link_into(host, nsfd, tmp, ROUTER_HOST_IF, e);
+		if (r < 0) {
+			nlk_link_del(host, f->veth_host);
+			return r;
+		}
+	}
+	if (!has_eth0 && c->attach != ATTACH_ROUTED) {
+		r = nlk_macvlan_add_in(host, tmp, f->uplink, -1);
+		if (r == 0)
+			r = nlk_link_set_mac(host, tmp, f->mac_uplink);
+		/* The MTU needs the link up once; the move takes it down again. */
+		if (r == 0)
+			r = nlk_link_up(host, tmp, f->mtu);
+		if (r < 0) {
+			nlk_link_del(host, tmp);
+			return fail(e, r, "a macvlan on %s: %s", f->uplink, nlk_strerror(host, r));
+		}
+		r = link_into(host, nsfd, tmp, ROUTER_UPLINK_IF, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg *e)
+{
+	struct nlk *seg = NULL;
+	_cleanup_close_ int nsfd = -1;
+	char path[64];
+	int r, saved = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)holder);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return fail(e, -errno, "the router's namespace (%s): %s", path, strerror(errno));
+	r = nlk_link_move(host, port, nsfd, NULL);
+	if (r < 0 && r != -ENODEV)
+		return fail(e, r, "moving %s into the router: %s", port, nlk_strerror(host, r));
+	r = netns_enter_fd(nsfd, &saved);
+	if (r < 0)
+		return fail(e, r, "entering the router's namespace: %s", strerror(-r));
+	r = nlk_open(&seg);
+	/* No IPv6 of its own: the port only carries the guest's frames. */
+	if (r == 0)
+		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", port);
+	if (r == 0)
+		r = nlk_link_set_master(seg, port, ROUTER_GUEST_IF);
+	if (r == 0)
+		r = nlk_link_up(seg, port, 0);
+	if (r < 0) {
+		fail(e, r, "putting %s on the guest bridge: %s", port, nlk_strerror(seg, r));
+		/* Back to the host, where `up` finds it, rather than lost with the namespace. */
+		if (seg && nlk_ifindex(seg, port) > 0)
+			nlk_link_move(seg, port, saved, NULL);
+	}
+	nlk_close(seg);
+	netns_leave(saved);
+	return r;
+}
+
+int segment_plug_parked(pid_t holder, struct nlk *host, const struct registry *reg,
+			struct errmsg *e)
+{
+	for (size_t i = 0; i < reg->n_guests; i++) {
+		char port[IFNAMSIZ];
+		int r;
+
+		if (guest_port_name(reg->guests[i].name, port) < 0 || nlk_ifindex(host, port) < 0)
+			continue;
+		r = segment_plug(holder, host, port, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void segment_park(pid_t holder, const struct registry *reg)
+{
+	struct nlk *seg = NULL;
+	int saved = -1;
+
+	if (!holder || netns_enter_pid(holder, &saved) < 0)
+		return;
+	if (nlk_open(&seg) == 0)
+		for (size_t i = 0; i < reg->n_guests; i++) {
+			char port[IFNAMSIZ];
+
+			if (guest_port_name(reg->guests[i].name, port) == 0 &&
+			    nlk_ifindex(seg, port) > 0)
+				nlk_link_move(seg, port, saved, NULL);
+		}
+	nlk_close(seg);
+	netns_leave(saved);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The guest segment: the router's network namespace, with the guest bridge
+ * (the router's eth1) and every guest's port in it. A process of its own
+ * holds the namespace (`lxtg-init hold STATE`, outside the router container),
+ * and the router container shares it (lxc.namespace.share.net), so a router
+ * that dies or restarts takes no guest link with it.
+ *
+ * A guest's port is born in the host namespace (LXC makes the veth pair at
+ * every lxc-start; `guest add` makes one for a running guest) and is moved in
+ * by segment_plug(): from the guest's lxc.net.0.script.up hook (`lxctogo-net
+ * plug`), from `guest add`, and by `up` for ports parked in the host while
+ * the router was down.
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "errmsg.h"
+#include "netlink.h"
+#include "paths.h"
+#include "state.h"
+#include "topology.h"
+
+/* The holder's PID if the recorded holder still runs (same start time), else 0. */
+pid_t segment_holder(const struct paths *p);
+/*
+ * segment_hold - make sure a holder runs and return its PID in @ret: the
+ * recorded one, else a new one in the network namespace of @join (> 0: a
+ * router that still runs keeps its namespace) or in a new namespace (0).
+ */
+int segment_hold(const struct paths *p, pid_t join, pid_t *ret, struct errmsg *e);
+/* The PID whose namespace is the router's: the holder, else the router's init; 0 if neither runs. */
+pid_t segment_netns_pid(const struct paths *p, const struct conf *c);
+/* Stop the holder (SIGTERM) and wait up to 2 s until it is gone; forget it. */
+void segment_release(const struct paths *p);
+/* Switch this thread into the segment's namespace (netns_leave(*saved) goes back). -ESRCH: no holder. */
+int segment_enter(const struct paths *p, int *saved);
+/*
+ * segment_links - the router's links in the segment of @holder: the guest
+ * bridge eth1, the host link eth2 (a veth whose host end @f->veth_host is put
+ * on the host bridge) and, unless routed, the uplink eth0 (a macvlan on
+ * @f->uplink). With @renew, eth0 and eth2 are made anew (their shape
+ * changed); the bridge and the guests' ports on it always stay.
+ */
+int segment_links(const struct paths *p, const struct conf *c, const struct router_facts *f,
+		  pid_t holder, struct nlk *host, bool renew, struct errmsg *e);
+/*
+ * segment_plug - move the guest port @port from this namespace (the host's)
+ * into the segment of @holder and onto the guest bridge. A port already in
+ * the segment is only put on the bridge. When the bridge is gone (the router
+ * is going down) the port goes back to the host: parked, not lost.
+ */
+int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg *e);
+/* The ports of @reg's guests that wait in the host namespace go into the segment. */
+int segment_plug_parked(pid_t holder, struct nlk *host, const struct registry *reg,
+			struct errmsg *e);
+/* `down`: every guest port of @reg goes back to the host namespace, so running guests keep eth0. */
+void segment_park(pid_t holder, const struct registry *reg);
