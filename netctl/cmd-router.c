@@ -45,6 +45,8 @@ int cmd_up(const struct ctx *ctx, int argc, char **argv)
 	r = cli_prepare(ctx, "up", CLI_PATHS | CLI_LOCK, ov, n_ov, &env);
 	if (r != EXIT_OK)
 		return r;
+	for (unsigned i = 0; i < env.conf.n_notes; i++)
+		fprintf(stderr, "lxctogo-net: note: %s\n", env.conf.notes[i]);
 	r = router_up(&env.paths, &env.conf, &e);
 	if (r < 0) {
 		cli_error("up: %s", e.msg);

@@ -1084,6 +1084,25 @@ static void sort_errors(struct parser *p)
 	}
 }
 
+/* Deprecated keys that the file sets: accepted, with a note each (INTERFACE.md: changes are additive). */
+static void notes_deprecated(struct parser *p)
+{
+	static const struct {
+		enum key k;
+		const char *why;
+	} dep[] = {
+		{K_BRIDGE_NF, "is deprecated and has no effect: the guest bridge lives in the router's "
+			      "namespace, so the host's bridge netfilter never sees guest frames"},
+		{K_GUEST_BRIDGE, "is deprecated and has no effect: the guest bridge is the router's "
+				 "eth1, in the router's namespace"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(dep) && p->c.n_notes < ARRAY_SIZE(p->c.notes); i++)
+		if (p->line[dep[i].k] && !p->bad[dep[i].k])
+			snprintf(p->c.notes[p->c.n_notes++], sizeof(p->c.notes[0]), "%s:%u: %s %s",
+				 p->name, p->line[dep[i].k], keys[dep[i].k].name, dep[i].why);
+}
+
 int conf_parse_buffer(const char *name, const char *text, size_t len, struct conf *ret,
 		      struct conf_errors *errs)
 {
@@ -1112,6 +1131,7 @@ int conf_parse_with(const char *name, const char *text, size_t len, const struct
 	verify_names(p);
 	verify_ipv4(p);
 	verify_ipv6(p);
+	notes_deprecated(p);
 	sort_errors(p);
 	if (errs->n > 0 || errs->dropped > 0)
 		return -EINVAL;

@@ -45,9 +45,13 @@ struct conf {
 	char host_bridge[IFNAMSIZ];
 	uint32_t mtu; /* 0 = auto (follow the uplink) */
 	char router[64]; /* router container name, default "managed" */
-	/* bridge_nf = off|keep: whether `up` turns bridge netfilter off in the host
-	 * (the per-bridge switches cannot: the kernel ORs them with the sysctl). */
+	/* bridge_nf = off|keep: deprecated, no effect. Versions that kept the
+	 * guest bridge in the host turned the host's bridge netfilter off with it;
+	 * the guest bridge now lives in the router's namespace. */
 	bool bridge_nf_keep;
+	/* Keys that are accepted but deprecated, one "FILE:LINE: ..." note each. */
+	unsigned n_notes;
+	char notes[2][256];
 
 	/* [ipv4] */
 	struct ip4_net guest_subnet;

@@ -231,7 +231,7 @@ static int up_host(struct up *u, struct errmsg *e)
 	if (r == 0)
 		r = hostnet_router_port(&u->model, &u->f, u->nl, e);
 	if (r == 0)
-		r = segment_plug_parked(u->holder, u->nl, &u->reg, e);
+		r = segment_plug_all(u->holder, u->nl, &u->reg, e);
 	return r;
 }
 

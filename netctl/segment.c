@@ -293,12 +293,14 @@ int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg
 	return r;
 }
 
-int segment_plug_parked(pid_t holder, struct nlk *host, const struct registry *reg,
-			struct errmsg *e)
+int segment_plug_all(pid_t holder, struct nlk *host, const struct registry *reg,
+		     struct errmsg *e)
 {
+	struct nlk *seg = NULL;
+	int r = 0, saved = -1;
+
 	for (size_t i = 0; i < reg->n_guests; i++) {
 		char port[IFNAMSIZ];
-		int r;
 
 		if (guest_port_name(reg->guests[i].name, port) < 0 || nlk_ifindex(host, port) < 0)
 			continue;
@@ -306,7 +308,27 @@ int segment_plug_parked(pid_t holder, struct nlk *host, const struct registry *r
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	/* Ports in the segment that lost their bridge (deleted and made anew). */
+	r = netns_enter_pid(holder, &saved);
+	if (r < 0)
+		return fail(e, r, "entering the router's namespace: %s", strerror(-r));
+	r = nlk_open(&seg);
+	for (size_t i = 0; i < reg->n_guests && r == 0; i++) {
+		char port[IFNAMSIZ];
+
+		if (guest_port_name(reg->guests[i].name, port) < 0 || nlk_ifindex(seg, port) < 0)
+			continue;
+		r = nlk_link_set_master(seg, port, ROUTER_GUEST_IF);
+		if (r == 0)
+			r = nlk_link_up(seg, port, 0);
+		if (r < 0)
+			fail(e, r, "putting %s on the guest bridge: %s", port, nlk_strerror(seg, r));
+	}
+	if (!seg)
+		fail(e, r, "netlink in the router's namespace: %s", strerror(-r));
+	nlk_close(seg);
+	netns_leave(saved);
+	return r;
 }
 
 void segment_park(pid_t holder, const struct registry *reg)

@@ -52,8 +52,9 @@ int segment_links(const struct paths *p, const struct conf *c, const struct rout
  * is going down) the port goes back to the host: parked, not lost.
  */
 int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg *e);
-/* The ports of @reg's guests that wait in the host namespace go into the segment. */
-int segment_plug_parked(pid_t holder, struct nlk *host, const struct registry *reg,
-			struct errmsg *e);
+/* The ports of @reg's guests that wait in the host namespace go into the segment, and every
+ * guest port in the segment goes on the guest bridge (a bridge made anew has no ports). */
+int segment_plug_all(pid_t holder, struct nlk *host, const struct registry *reg,
+		     struct errmsg *e);
 /* `down`: every guest port of @reg goes back to the host namespace, so running guests keep eth0. */
 void segment_park(pid_t holder, const struct registry *reg);

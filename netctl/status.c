@@ -15,6 +15,7 @@
 #include "nft.h"
 #include "publish.h"
 #include "runtime.h"
+#include "segment.h"
 #include "state.h"
 #include "status.h"
 #include "sysctl.h"
@@ -45,13 +46,12 @@ struct row {
 #define DRIFT_MAX 8
 
 /* Compare the running system with what `up` builds: one line per finding. */
-static size_t find_drift(const struct conf *c, pid_t pid, char out[DRIFT_MAX][160])
+static size_t find_drift(const struct paths *p, const struct conf *c, pid_t pid,
+			 char out[DRIFT_MAX][160])
 {
-	const char *bridges[] = {c->guest_bridge, c->host_bridge};
 	_cleanup_free_ char *listing = NULL;
 	struct nlk *nl = NULL;
 	size_t n = 0;
-	char v[16];
 	int saved;
 
 #define DRIFT(...)                                                                          \
@@ -61,25 +61,28 @@ static size_t find_drift(const struct conf *c, pid_t pid, char out[DRIFT_MAX][16
 	} while (0)
 
 	if (nlk_open(&nl) == 0) {
-		for (size_t i = 0; i < ARRAY_SIZE(bridges); i++)
-			if (nlk_ifindex(nl, bridges[i]) < 0)
-				DRIFT("host: bridge %s is missing (run up)", bridges[i]);
+		if (nlk_ifindex(nl, c->host_bridge) < 0)
+			DRIFT("host: bridge %s is missing (run up)", c->host_bridge);
 		nlk_close(nl);
+		nl = NULL;
 	}
-	if (nftx_list_table("bridge", "lxctogo", true, &listing) < 0)
-		DRIFT("host: table bridge lxctogo is missing (run up)");
-	free(listing);
-	listing = NULL;
 	if (c->attach == ATTACH_ROUTED && nftx_list_table("inet", "lxctogo", true, &listing) < 0)
 		DRIFT("host: table inet lxctogo is missing (run up)");
 	free(listing);
 	listing = NULL;
-	if (!c->bridge_nf_keep &&
-	    sysctl_read("net/bridge/bridge-nf-call-iptables", v, sizeof(v)) == 0 && !streq(v, "0"))
-		DRIFT("host: net.bridge.bridge-nf-call-iptables is %s (bridge_nf = off; run up)", v);
+	if (!segment_holder(p))
+		DRIFT("router: its namespace holder is gone; a router restart would take every "
+		      "guest's link with it (run up)");
 	if (netns_enter_pid(pid, &saved) == 0) {
 		if (nftx_list_table("inet", "lxctogo", true, &listing) < 0)
 			DRIFT("router: table inet lxctogo is missing (run up)");
+		free(listing);
+		listing = NULL;
+		if (nftx_list_table("bridge", "lxctogo", true, &listing) < 0)
+			DRIFT("router: table bridge lxctogo (the guest guards) is missing (run up)");
+		if (nlk_open(&nl) == 0 && nlk_link_is_bridge(nl, ROUTER_GUEST_IF) != 1)
+			DRIFT("router: the guest bridge %s is missing (run up)", ROUTER_GUEST_IF);
+		nlk_close(nl);
 		netns_leave(saved);
 	}
 #undef DRIFT
@@ -296,7 +299,7 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 		snprintf(row->attach_why, sizeof(row->attach_why), "%s",
 			 env.rt.attach_known ? env.rt.attach_why : "not decided yet (run up)");
 		if (row->pid) {
-			row->n_drift = find_drift(c, row->pid, row->drift);
+			row->n_drift = find_drift(p, c, row->pid, row->drift);
 			fill_lan(c, row->pid, row);
 			lan_drift(c, row);
 		}

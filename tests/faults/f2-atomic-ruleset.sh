@@ -25,7 +25,9 @@ f_init
 # rules FILE: both rulesets and the registry.
 rules() {
 	{
-		echo "## router"; rx nft -s list ruleset
+		# Table by table: `list ruleset` orders the tables by when they were last made.
+		echo "## router"; rx nft -s list table inet lxctogo; rx nft -s list table bridge lxctogo
+		echo "## router tables"; rx nft list tables | sort
 		echo "## host"; hx nft -s list ruleset
 		echo "## registry"; cat "$SB_STATE/guests"
 	} >"$1" 2>&1

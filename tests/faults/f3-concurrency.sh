@@ -77,7 +77,7 @@ view() { state_view >"$1" 2>&1; }
 # invariants: check.py's cross-check of registry, nft tables, dnsmasq files and LXC configs.
 invariants() {
 	rx nft -j list table inet lxctogo >"$SB_TMP/router.json" 2>/dev/null
-	hx nft -j list table bridge lxctogo >"$SB_TMP/guard.json" 2>/dev/null
+	sx nft -j list table bridge lxctogo >"$SB_TMP/guard.json" 2>/dev/null
 	f_py invariants "$SB_STATE" "$SB_LXCPATH" "$SB_TMP/router.json" "$SB_TMP/guard.json" >"$SB_TMP/inv.out" 2>&1
 	local rc=$?
 	[ "$rc" -eq 0 ] || t_diag "$(head -n 20 "$SB_TMP/inv.out")"

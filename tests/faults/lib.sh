@@ -210,12 +210,17 @@ snap_complete() {
 # across re-creations of those links.
 mask_random() {
 	local dev mac short ll pairs=()
-	for dev in lxtg0-r lxtg1-r lxtg0 lxtg1 $(hx ls /sys/class/net | grep '^lxg-'); do
+	for dev in lxtg0-r lxtg0 $(hx ls /sys/class/net | grep '^lxg-'); do
 		mac=$(hx cat "/sys/class/net/$dev/address" 2>/dev/null) || continue
 		# bridge_id and designated_* print the octets without leading zeros
 		short=$(sed -E 's/(^|:)0([0-9a-f])/\1\2/g' <<<"$mac")
 		pairs+=("$mac=MAC($dev)" "$short=MAC($dev)")
 	done
+	# The guests' ports in the router's namespace (`ip -o link`: nsenter keeps the host's /sys).
+	while read -r dev mac; do
+		short=$(sed -E 's/(^|:)0([0-9a-f])/\1\2/g' <<<"$mac")
+		pairs+=("$mac=MAC($dev)" "$short=MAC($dev)")
+	done < <(sx ip -br link 2>/dev/null | awk '$1 ~ /^lxg-/ { sub("@.*", "", $1); print $1, $3 }')
 	ll=$(addrs6_ll lxtg0)
 	[ -n "$ll" ] && pairs+=("$ll=LL(lxtg0)")
 	# The masked lines may sort differently now: the helper sorts the sorted sections again.
@@ -264,7 +269,7 @@ state_view() {
 	echo "## router elements"
 	rx nft -j list table inet lxctogo 2>/dev/null | f_py elements
 	echo "## guard elements"
-	hx nft -j list table bridge lxctogo 2>/dev/null | f_py elements
+	sx nft -j list table bridge lxctogo 2>/dev/null | f_py elements
 	echo "## dnsmasq files"
 	local d f
 	for d in hosts dhcp-hosts; do

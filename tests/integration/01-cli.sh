@@ -15,10 +15,10 @@ rc() { "$@" >/dev/null 2>&1; echo $?; }
 help=$(lx --help)
 t_is "--help exits 0" "$(rc lx --help)" 0
 for c in up down status "guest add" "guest del" "guest list" "guest create" "guest destroy" \
-	"port add" "port del" apply check ruleset; do
+	"port add" "port del" apply check ruleset plug; do
 	t_ok "--help lists '$c'" grep -q "^  $c" <<<"$help"
 done
-t_is "--help lists nothing else" "$(sed -n '/^Commands:/,/^$/p' <<<"$help" | grep -c '^  ')" 13
+t_is "--help lists nothing else" "$(sed -n '/^Commands:/,/^$/p' <<<"$help" | grep -c '^  ')" 14
 t_ok "--version prints the version" grep -qE '^lxctogo-net [0-9]+\.[0-9]+\.[0-9]+$' <<<"$(lx --version)"
 t_is "no command: exit 2" "$(rc lx)" 2
 t_is "unknown command: exit 2" "$(rc lx frobnicate)" 2
@@ -80,6 +80,14 @@ cerr=$(lx -c /dev/null up sideways 2>&1 >/dev/null)
 t_ok "up sideways: the mode key's message" grep -q "^up: mode: .*desktop or server" <<<"$cerr"
 t_ok "... and nothing was created (no state dir, no lxcpath)" test ! -e "$tmp/state" -a ! -e "$tmp/lxc"
 t_is "status without state reads nothing and exits 0" "$(rc lx -c /dev/null status)" 0
+# plug, LXC's script.up hook: usage, a port that is not the guest's, the router down.
+t_is "plug without a name: exit 2" "$(rc lx plug)" 2
+perr=$(lx plug g1 net up veth lxg-other 2>&1 >/dev/null); prc=$?
+t_is "plug of a port that is not the guest's: exit 1, one line" "$prc $(wc -l <<<"$perr")" "1 1"
+t_ok "... which names both ports" grep -q "lxg-other, not lxg-g1" <<<"$perr"
+perr=$(LXC_NET_PEER=lxg-g1 lx plug g1 net up veth lxg-g1 2>&1 >/dev/null); prc=$?
+t_is "plug with the router down: exit 0 (the guest starts; up takes the port in later)" "$prc" 0
+t_ok "... saying so" grep -q "router is down; lxg-g1 waits in the host" <<<"$perr"
 t_ok "status --json is valid JSON" sh -c "'$BIN' -s '$tmp/state' -P '$tmp/lxc' -c /dev/null -j status | python3 -m json.tool"
 t_ok "reads create no state dir" test ! -e "$tmp/state"
 t_done

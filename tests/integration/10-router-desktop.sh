@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # `lxctogo-net up desktop` / `down` end to end in the sandbox (issue 4, "Tests"):
 #  1. up builds and starts the router: LAN lease + SLAAC on its eth0, host-link addresses and
-#     routes, bridges without br_netfilter, router sysctls;
-#  2. a client netns on lxtg1 gets DHCPv4 + SLAAC + MTU, resolves through the router, reaches the
+#     routes, bridges without br_netfilter (the guest bridge is the router's eth1, in its
+#     namespace, which turns bridge netfilter off for itself), router sysctls;
+#  2. a client netns on the guest bridge gets DHCPv4 + SLAAC + MTU, resolves through the router, reaches the
 #     LAN over v4 and v6, and a capture in the LAN shows the router's address (NAT);
 #  3. the host reaches the client through lxtg0;
 #  4. a second up changes nothing (snapshots of host, router and files);
-#  5. up repairs a deleted bridge and a flushed table back to the same snapshot;
+#  5. up repairs a deleted guest bridge and a flushed table back to the same snapshot;
 #  6. a killed dnsmasq answers again within 1 s;
 #  7. the live router table equals `lxctogo-net ruleset` loaded into a scratch namespace;
 #  8. down leaves the host as before up, with no router, process or runtime file left;
@@ -37,7 +38,7 @@ t_diag "testing $LXTG_BIN"
 
 ROUTER=managed
 GUEST4=192.168.254.254 GUEST6=fd00:aaaa:254::254 HOST4=192.168.253.253 HOST6=fd00:aaaa:253::253
-CL=$SB-cl       # the client netns on lxtg1
+CL=$SB-cl       # the client netns on the guest bridge
 SCRATCH=$SB-nft # empty netns for the reference ruleset
 printf '[network]\nuplink = eth0\n' >"$SB_CONF"
 
@@ -83,7 +84,7 @@ routes() {
 
 HOST_SYSCTLS=(net/ipv4/ip_forward net/ipv6/conf/all/forwarding net/ipv4/conf/all/rp_filter
 	net/ipv6/conf/default/accept_ra net/ipv6/conf/default/disable_ipv6)
-for i in eth0 lxtg0 lxtg1; do
+for i in eth0 lxtg0; do
 	HOST_SYSCTLS+=("net/ipv6/conf/$i/accept_ra" "net/ipv6/conf/$i/autoconf" "net/ipv6/conf/$i/disable_ipv6"
 		"net/ipv6/conf/$i/forwarding" "net/ipv4/conf/$i/forwarding" "net/ipv4/conf/$i/rp_filter")
 done
@@ -217,24 +218,27 @@ t_ok "host lxtg0 has $HOST4/24" grep -qw "$HOST4/24" <<<"$(hx ip -br addr show d
 t_ok "host lxtg0 has $HOST6/64" grep -qw "$HOST6/64" <<<"$(hx ip -br addr show dev lxtg0)"
 t_ok "host routes 192.168.254.0/24 via lxtg0" grep -q 'dev lxtg0' <<<"$(hx ip -4 route show 192.168.254.0/24)"
 t_ok "host routes fd00:aaaa:254::/64 via lxtg0" grep -q 'dev lxtg0' <<<"$(hx ip -6 route show fd00:aaaa:254::/64)"
-for br in lxtg0 lxtg1; do
-	nf=$(bridge_nf hx | awk -v b="$br" '$1 == b ":"')
-	t_ok "bridge $br has nf_call_iptables 0 and nf_call_ip6tables 0 ($nf)" \
-		grep -q 'nf_call_iptables 0 nf_call_ip6tables 0' <<<"$nf"
-done
+nf=$(bridge_nf hx | awk '$1 == "lxtg0:"')
+t_ok "host bridge lxtg0 has nf_call_iptables 0 and nf_call_ip6tables 0 ($nf)" \
+	grep -q 'nf_call_iptables 0 nf_call_ip6tables 0' <<<"$nf"
+nf=$(bridge_nf rx | awk '$1 == "eth1:"')
+t_ok "the router's guest bridge eth1 has nf_call_iptables 0 and nf_call_ip6tables 0 ($nf)" \
+	grep -q 'nf_call_iptables 0 nf_call_ip6tables 0' <<<"$nf"
+t_is "the router's namespace has bridge netfilter off for itself" \
+	"$(sysctls rx -- net/bridge/bridge-nf-call-iptables net/bridge/bridge-nf-call-ip6tables | tr '\n' ' ')" \
+	"net/bridge/bridge-nf-call-iptables=0 net/bridge/bridge-nf-call-ip6tables=0 "
 t_is "router sysctls: eth0 accept_ra=2, forwarding=1 (v4 and v6)" \
 	"$(sysctls rx -- net/ipv6/conf/eth0/accept_ra net/ipv6/conf/all/forwarding net/ipv4/ip_forward | tr '\n' ' ')" \
 	"net/ipv6/conf/eth0/accept_ra=2 net/ipv6/conf/all/forwarding=1 net/ipv4/ip_forward=1 "
 
-# ====================================================================== 2. a client on lxtg1
+# ====================================================================== 2. a client on the guest bridge
 ip netns add "$CL" || t_bail "ip netns add $CL failed"
 sb_on_cleanup del_ns "$CL"
 sb__sysctl "$CL" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 || t_bail "sysctl in $CL"
 sb__udhcpc_script "$SB_TMP/cl" | sb__write "$SB_TMP/cl-udhcpc.script" 0755 || t_bail "udhcpc script"
-ip -n "$SB_HOST" -batch - <<EOF || t_bail "client veth failed"
-link add cl0 type veth peer name eth0 netns $CL
-link set cl0 master lxtg1 up
-EOF
+# Its port goes straight into the router's namespace, as `lxctogo-net plug` does for a guest.
+ip -n "$CL" link add eth0 type veth peer name cl0 netns "/proc/$RPID/ns/net" && rx ip link set cl0 master eth1 up ||
+	t_bail "client veth failed"
 ip -n "$CL" -batch - <<EOF || t_bail "client links failed"
 link set lo up
 link set eth0 up
@@ -289,14 +293,14 @@ t_ok "second up: identical snapshot (host, router, files)" diff -u "$SB_TMP/snap
 rpid_before=$RPID
 
 # ====================================================================== 5. repair
-ip -n "$SB_HOST" link del lxtg1
+rx ip link del eth1
 rx nft delete table inet lxctogo
-t_ok "damage done: lxtg1 deleted, router table gone" \
-	sh -c '! ip -n "$1" link show lxtg1 >/dev/null 2>&1 && ! nsenter -t "$2" -n nft list table inet lxctogo >/dev/null 2>&1' \
-	sh "$SB_HOST" "$RPID"
+t_ok "damage done: the guest bridge eth1 deleted, router table gone" \
+	sh -c '! nsenter -t "$1" -n ip link show eth1 >/dev/null 2>&1 && ! nsenter -t "$1" -n nft list table inet lxctogo >/dev/null 2>&1' \
+	sh "$RPID"
 t_ok "up after the damage exits 0" lx up desktop
 # Our up does not know the admin's client veth: re-attach it the way the admin would.
-ip -n "$SB_HOST" link set cl0 master lxtg1
+rx ip link set cl0 master eth1
 snap "$SB_TMP/snap.c"
 t_ok "up repairs: snapshot equals the one before the damage" diff -u "$SB_TMP/snap.b" "$SB_TMP/snap.c"
 t_is "repair did not restart the router" "$RPID" "$rpid_before"
@@ -332,14 +336,13 @@ ip netns del "$SCRATCH"
 
 # ====================================================================== 8. down
 # The client is the test's own addition to the host: take it away first.
-ip -n "$SB_HOST" link del cl0
+rx ip link del cl0
 router_refresh
 t_ok "down exits 0" lx down
 out=$(sb_lxc info "$ROUTER" 2>&1)
 rc=$?
 t_ok "router is no longer defined (lxc-info: $out)" test "$rc" -ne 0 -a ! -e "$SB_LXCPATH/$ROUTER"
-t_ok "bridges lxtg0 and lxtg1 are gone" \
-	sh -c '! ip -n "$1" link show lxtg0 >/dev/null 2>&1 && ! ip -n "$1" link show lxtg1 >/dev/null 2>&1' sh "$SB_HOST"
+t_ok "the host bridge lxtg0 is gone" sh -c '! ip -n "$1" link show lxtg0 >/dev/null 2>&1' sh "$SB_HOST"
 host_snap 2>&1 | grep -v 'Peer netns reference is invalid' >"$SB_TMP/snap.post-down"
 t_ok "host snapshot after down equals the one before up" diff -u "$SB_TMP/snap.pre-up" "$SB_TMP/snap.post-down"
 t_ok "no process of the router remains" sb_wait_for "router processes to go" 2000 nothing_of_router

@@ -22,6 +22,14 @@ rx() {
 	nsenter -t "$RPID" -n "$@"
 }
 
+# sx CMD...: run CMD in the router's namespace through its holder (STATE/router/holder), which
+# outlives the router container; fails when there is none.
+sx() {
+	local pid
+	pid=$(cut -d' ' -f1 "$SB_STATE/router/holder" 2>/dev/null) && [ -n "$pid" ] || return 125
+	nsenter -t "$pid" -n "$@"
+}
+
 # addrs FAMILY IFACE NSCMD...: IFACE's usable global addresses (no prefix length, not
 # tentative: the router's netns does DAD), one a line, as seen through NSCMD (rx, hx, ...).
 addrs() {

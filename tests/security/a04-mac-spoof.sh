@@ -4,7 +4,7 @@
 # sends crafted frames (scapy) from the router's MAC, vic's MAC and 200 random MACs,
 # to unicast, broadcast and IEEE link-local group (01:80:c2:00:00:0X)
 # destinations. Every such frame is dropped: the bridge's forwarding database keeps
-# vic's and the router's MACs on their own ports (no MITM, no flooding), the mac_spoof
+# vic's MAC on its port and the router's as the bridge's own (no MITM, no flooding), the mac_spoof
 # counter moves, and vic's traffic to the router never reaches evil.
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck source=tests/security/lib.sh
@@ -13,17 +13,18 @@
 t_ok "up desktop" sec_up desktop || t_bail "up failed"
 t_ok "guest evil" sec_guest evil || t_bail "guest evil"
 t_ok "guest vic" sec_guest vic || t_bail "guest vic"
-RPORT=lxtg1-r # the router's port on the guest bridge
+RPORT=eth1 # the guest bridge is the router's eth1: the router's MAC is the bridge's own
 
-# fdb_port MAC: the guest-bridge port the host's bridge forwards MAC to.
-fdb_port() { in_host bridge fdb show br lxtg1 | awk -v m="${1,,}" '$1 == m && !/permanent/ { print $3; exit }'; }
-fdb_count() { in_host bridge fdb show br lxtg1 | grep -vc permanent; }
+# fdb_port MAC: where the guest bridge (in the router's namespace) forwards MAC: a learned port,
+# or eth1 for the bridge's own (the router's) address.
+fdb_port() { in_router bridge fdb show br eth1 | awk -v m="${1,,}" '$1 == m && (!/permanent/ || $3 == "eth1") { print $3; exit }'; }
+fdb_count() { in_router bridge fdb show br eth1 | grep -vc permanent; }
 fdb_ok() { [ "$(fdb_port "$RMAC")" = "$RPORT" ] && [ "$(fdb_port "${GMAC[vic]}")" = lxg-vic ]; }
 
 # ---- positive control
 t_ok "control: evil reaches the router" pings evil "$R4"
 t_ok "control: vic reaches the router" pings vic "$R4"
-t_is "control: the bridge has the router's MAC on the router's port" "$(fdb_port "$RMAC")" "$RPORT"
+t_is "control: the router's MAC is the guest bridge's own (eth1)" "$(fdb_port "$RMAC")" "$RPORT"
 t_is "control: the bridge has vic's MAC on vic's port" "$(fdb_port "${GMAC[vic]}")" lxg-vic
 t_is "control: the bridge has evil's MAC on evil's port" "$(fdb_port "${GMAC[evil]}")" lxg-evil
 fdb_before=$(fdb_count)

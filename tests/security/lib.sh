@@ -13,7 +13,7 @@
 #   in_router/in_guest/in_host CMD   run CMD in that network namespace (nsenter -n: the
 #                          sandbox's own mount namespace, so /usr/bin/python3 + scapy work)
 #   sec_py WHERE [ARGS] <SCRIPT   run a python3 script in WHERE (router|host|peer|GUEST)
-#   counter NAME           packets of a named counter of `table bridge lxctogo` (the guards)
+#   counter NAME           packets of a named counter of `table bridge lxctogo` (the guards, in the router)
 #   sniff_start/sniff_stop count frames carrying a marker on an interface (raw AF_PACKET)
 # Router facts: R4 R6 RMAC (its guest-link MAC) RLL (its guest-link link-local),
 # RLAN4 RLAN6 (its uplink addresses), RHOST4 (its host-link address).
@@ -62,8 +62,8 @@ sec_py() {
 	esac
 }
 
-# counter NAME: packets counted by the guard counter NAME (host, table bridge lxctogo).
-counter() { in_host nft list counter bridge lxctogo "$1" | awk '/packets/ { print $2 }'; }
+# counter NAME: packets counted by the guard counter NAME (table bridge lxctogo, in the router's namespace).
+counter() { in_router nft list counter bridge lxctogo "$1" | awk '/packets/ { print $2 }'; }
 # counter_above NAME N: the counter is now above N.
 counter_above() { test "$(counter "$1")" -gt "$2"; }
 # counter_moved_by NAME BEFORE N: the counter moved by at least N.
