@@ -92,6 +92,35 @@ static void prune_dir(const struct paths *p, const char *rel, const struct regis
 	closedir(d);
 }
 
+/* The line of the router's lxc.conf that names the holder's PID. */
+#define SHARE_NET "lxc.namespace.share.net = "
+
+/*
+ * @a and @b are equal but for the SHARE_NET line. That line matters only when
+ * the router starts: `up` gives a running router a new holder only in the
+ * router's own namespace (router.c: up_hold), so a new PID there alone is no
+ * reason to restart it.
+ */
+static bool same_but_holder(const char *a, const char *b)
+{
+	for (;;) {
+		if (strncmp(a, SHARE_NET, strlen(SHARE_NET)) == 0)
+			a += strcspn(a, "\n");
+		if (strncmp(b, SHARE_NET, strlen(SHARE_NET)) == 0)
+			b += strcspn(b, "\n");
+		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+
+		if (la != lb || memcmp(a, b, la) != 0)
+			return false;
+		a += la;
+		b += lb;
+		if (!*a || !*b)
+			return !*a && !*b;
+		a++;
+		b++;
+	}
+}
+
 int rootfs_build(const struct paths *p, const struct conf *c, const struct router_facts *f,
 		 const struct registry *reg, struct rootfs_changes *br, struct errmsg *e)
 {
@@ -182,10 +211,15 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	r = mkdir_p(p->ct_dir, 0755);
 	if (r < 0)
 		return fail(e, r, "creating %s: %s", p->ct_dir, strerror(-r));
+	_cleanup_free_ char *old = NULL;
+	size_t oldlen;
+	bool same = read_file(p->ct_config, &old, &oldlen) == 0 && strlen(old) == oldlen &&
+		    same_but_holder(old, lxcconf);
+
 	r = write_if_changed(p->ct_config, lxcconf, 0644);
 	if (r < 0)
 		return fail(e, r, "writing %s: %s", p->ct_config, strerror(-r));
-	br->lxc_changed = r > 0;
+	br->lxc_changed = r > 0 && !same;
 	return 0;
 }
 

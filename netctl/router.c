@@ -228,6 +228,11 @@ static int up_host(struct up *u, struct errmsg *e)
 	if (r == 0)
 		r = segment_links(u->p, &u->model, &u->f, u->holder, u->nl, u->changed.lxc_changed,
 				  e);
+	if (r == 1) {
+		/* A new guest bridge: dnsmasq's DHCP socket and radvd were bound to the old one. */
+		u->changed.dnsmasq_changed = u->changed.radvd_changed = true;
+		r = 0;
+	}
 	if (r == 0)
 		r = hostnet_router_port(&u->model, &u->f, u->nl, e);
 	if (r == 0)

@@ -167,7 +167,7 @@ static int inside_bridge(struct nlk *seg, const struct router_facts *f, struct e
 		return fail(e, r, "%s in the router exists and is not a bridge", ROUTER_GUEST_IF);
 	if (r < 0)
 		return fail(e, r, "the guest bridge %s: %s", ROUTER_GUEST_IF, nlk_strerror(seg, r));
-	return 0;
+	return r; /* 1: made anew */
 }
 
 /* Move @tmp (made in the host) into the segment @nsfd as @inner; deleted if that fails. */
@@ -190,7 +190,7 @@ int segment_links(const struct paths *p, const struct conf *c, const struct rout
 	_cleanup_close_ int nsfd = -1;
 	char path[64], tmp[IFNAMSIZ];
 	int r, saved = -1;
-	bool has_eth0 = false, has_eth2 = false;
+	bool has_eth0 = false, has_eth2 = false, bridge_new = false;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)holder);
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -204,6 +204,10 @@ int segment_links(const struct paths *p, const struct conf *c, const struct rout
 		fail(e, r, "netlink in the router's namespace: %s", strerror(-r));
 	else
 		r = inside_bridge(seg, f, e);
+	if (r == 1) {
+		bridge_new = true;
+		r = 0;
+	}
 	if (r == 0 && renew) {
 		nlk_link_del(seg, ROUTER_UPLINK_IF);
 		nlk_link_del(seg, ROUTER_HOST_IF); /* its host end goes with it */
@@ -254,7 +258,7 @@ int segment_links(const struct paths *p, const struct conf *c, const struct rout
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return bridge_new;
 }
 
 int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg *e)

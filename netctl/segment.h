@@ -41,7 +41,9 @@ int segment_enter(const struct paths *p, int *saved);
  * bridge eth1, the host link eth2 (a veth whose host end @f->veth_host is put
  * on the host bridge) and, unless routed, the uplink eth0 (a macvlan on
  * @f->uplink). With @renew, eth0 and eth2 are made anew (their shape
- * changed); the bridge and the guests' ports on it always stay.
+ * changed); the bridge and the guests' ports on it always stay. Returns 1
+ * when the bridge was made anew (a running dnsmasq bound its DHCP socket to
+ * the old one and must restart), 0, or -errno with @e set.
  */
 int segment_links(const struct paths *p, const struct conf *c, const struct router_facts *f,
 		  pid_t holder, struct nlk *host, bool renew, struct errmsg *e);

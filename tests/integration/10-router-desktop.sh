@@ -331,7 +331,8 @@ t_ok "the rendered ruleset loads into an empty namespace" ip netns exec "$SCRATC
 ip netns exec "$SCRATCH" nft -s list table inet lxctogo >"$SB_TMP/table.ref" 2>&1
 rx nft -s list table inet lxctogo >"$SB_TMP/table.live" 2>&1
 t_ok "the live router table equals the ruleset/ contract" diff -u "$SB_TMP/table.ref" "$SB_TMP/table.live"
-t_is "the router namespace holds no other table" "$(rx nft list tables)" "table inet lxctogo"
+t_is "the router namespace holds its table and the guards' table, nothing else" \
+	"$(rx nft list tables | sort)" "$(printf 'table bridge lxctogo\ntable inet lxctogo')"
 ip netns del "$SCRATCH"
 
 # ====================================================================== 8. down
