@@ -163,11 +163,17 @@ files_snap() {
 	find "$SB_STATE" "$SB_LXCPATH" -path "*/rootfs/*" -prune -o -printf '%y %m %p %l\n' | sort
 	find "$SB_STATE" -path "$SB_STATE/router/rootfs/*" -printf '%y %m %p %l\n' | sort
 	find "$SB_STATE" "$SB_LXCPATH" -path "$SB_LXCPATH/*/rootfs" -prune -o -type f \
-		! -name dnsmasq.leases ! -name '*.log' ! -path "$SB_STATE/router/runtime" -print0 |
+		! -name dnsmasq.leases ! -name '*.log' ! -path "$SB_STATE/router/runtime" \
+		! -path "$SB_STATE/router/holder" ! -path "$SB_LXCPATH/$ROUTER/config" -print0 |
 		sort -z | xargs -0 -r sha256sum
-	# The router's PID and start time change with every start of it.
+	# The router's PID and start time change with every start of it, the holder's (and the
+	# router's config, which names it) with every new holder.
 	echo "## runtime"
 	sed 's/^router [0-9]* [0-9]*$/router PID START/' "$SB_STATE/router/runtime" 2>/dev/null
+	echo "## holder"
+	sed -E 's/^[0-9]+ [0-9]+$/PID START/' "$SB_STATE/router/holder" 2>/dev/null
+	echo "## router config"
+	sed -E 's/^(lxc\.namespace\.share\.net = )[0-9]+$/\1PID/' "$SB_LXCPATH/$ROUTER/config" 2>/dev/null
 }
 
 # router_slaac_done: the router's uplink has its SLAAC address (when the router runs).

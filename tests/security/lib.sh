@@ -109,10 +109,13 @@ sec_up() {
 # router_mac IFACE: the MAC of a router link (ip, not /sys: nsenter -n keeps the root's sysfs).
 router_mac() { in_router ip -br link show dev "$1" | awk '{ print $3 }'; }
 router_lan6() { in_router ip -6 -br addr show dev eth0 scope global 2>/dev/null | awk '$3 ~ /^2001:db8:1:/ { print $3 }' | cut -d/ -f1 | grep .; }
+# router_ll: the router's link-local address on its guest bridge eth1, once DAD is done.
+router_ll() { in_router ip -6 -o addr show dev eth1 scope link -tentative 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }'; }
+router_has_ll() { [ -n "$(router_ll)" ]; }
 sec_router_facts() {
 	RPID=$(router_pid) || return 1
 	RMAC=$(router_mac eth1)
-	RLL=$(in_router ip -6 -br addr show dev eth1 scope link 2>/dev/null | awk '{ print $3 }' | cut -d/ -f1)
+	RLL=$(router_ll) # empty until the first guest: a bridge without ports has no carrier
 	RLAN4=$(in_router ip -4 -br addr show dev eth0 | awk '{ print $3 }' | cut -d/ -f1)
 	RLAN6=
 	if [ "$(in_router cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6 2>/dev/null)" = 0 ]; then
@@ -154,6 +157,12 @@ sec_guest() {
 	GMAC[$g]=$(guest_json "$g" mac)
 	GPORT[$g]=lxg-$g
 	lease "$g" | grep -q "ip='${G4[$g]}'" || { t_diag "guest $g: no lease of ${G4[$g]}"; return 1; }
+	# The router's eth1 gets its link-local address with the first port (carrier).
+	if [ -z "$RLL" ] && [ "$(in_router cat /proc/sys/net/ipv6/conf/eth1/disable_ipv6 2>/dev/null)" = 0 ]; then
+		sb_wait_for "the router's link-local address on eth1" 5000 router_has_ll || return 1
+		RLL=$(router_ll)
+		export RLL
+	fi
 	if [ -n "${G6[$g]}" ]; then
 		sb_wait_for "$g SLAAC" 8000 has_addr6 "$g" "${G6[$g]}" || return 1
 		sb_wait_for "$g v6 default route" 8000 has_route6 "$g" || return 1
