@@ -140,6 +140,7 @@ for g in g1 g2; do
 done
 t_ok "port add g1 8080:80" lx port add g1 8080:80
 t_ok "port add g2 8081:80" lx port add g2 8081:80
+settle # the router's SLAAC address on the LAN (later than up's return under load)
 RLAN4=$(addrs 4 eth0 rx | head -n1) RLAN6=$(addrs 6 eth0 rx | grep '^2001:db8:1:' | head -n1)
 t_ok "the router has LAN addresses ($RLAN4, $RLAN6)" test -n "$RLAN4" -a -n "$RLAN6"
 sb_wait_for "traffic" 5000 all_flows
