@@ -357,7 +357,7 @@ unsigned long long proc_start_time(pid_t pid)
 {
 	_cleanup_free_ char *text = NULL;
 	unsigned long long start = 0;
-	char path[64], *s;
+	char path[64], *s, state = 0;
 	size_t len;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -366,9 +366,10 @@ unsigned long long proc_start_time(pid_t pid)
 	/* After the command name, which may hold spaces and ')'. */
 	s = strrchr(text, ')');
 	if (!s || sscanf(s + 1,
-			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
 			 "%*d %*d %*d %*d %llu",
-			 &start) != 1)
+			 &state, &start) != 2)
 		return 0;
-	return start;
+	/* A zombie has left its namespaces; whoever reaps it may take its time. */
+	return state == 'Z' || state == 'X' ? 0 : start;
 }

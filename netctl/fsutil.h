@@ -72,7 +72,7 @@ int libexec_path(const char *name, int amode, char *buf, size_t size);
 
 /* Remove a tree we created; never crosses into another file system. */
 int rm_rf(const char *path);
-/* When process @pid started (field 22 of /proc/PID/stat, ticks since boot); 0 if it is gone. */
+/* When process @pid started (field 22 of /proc/PID/stat, ticks since boot); 0 if it is gone or a zombie. */
 unsigned long long proc_start_time(pid_t pid);
 /* Symlink @path -> @target unless it already points there. */
 int symlink_ensure(const char *target, const char *path);
