@@ -269,8 +269,29 @@ static bool leased(const struct paths *p, const uint8_t mac[6], struct in_addr i
 	return false;
 }
 
+/* How long ready_guest() waits for the guest's default route after its lease. */
+#define READY_ROUTE_MS 2000
+
+/* The network namespace of @pid has an IPv4 default route (/proc/PID/net/route follows it). */
+static bool has_default_route4(pid_t pid)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64], iface[32];
+	unsigned dst, mask;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/route", (int)pid);
+	if (read_file(path, &text, &len) < 0)
+		return false;
+	for (char *l = strchr(text, '\n'); l && *++l; l = strchr(l, '\n'))
+		if (sscanf(l, "%31s %x %*x %*x %*d %*d %*d %x", iface, &dst, &mask) == 3 && dst == 0 &&
+		    mask == 0)
+			return true;
+	return false;
+}
+
 int ready_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool lease,
-		long deadline, struct errmsg *e)
+		pid_t pid, long deadline, struct errmsg *e)
 {
 	struct in_addr a = {0};
 	bool have_lease = !lease, have_name = false;
@@ -291,6 +312,14 @@ int ready_guest(const struct paths *p, const struct conf *c, const struct guest 
 						: "its name does not resolve",
 				    now_ms() - start);
 		poll(NULL, 0, 20);
+	}
+	/* The router has acked the lease; the guest's DHCP client sets its route a
+	 * moment later. A hook that runs now expects the network: wait for the
+	 * route a little, but a guest that takes no default route is still ready. */
+	for (long until = now_ms() + READY_ROUTE_MS; lease && pid > 0 && now_ms() < until;) {
+		if (has_default_route4(pid))
+			break;
+		poll(NULL, 0, 10);
 	}
 	return 0;
 }

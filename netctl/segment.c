@@ -134,8 +134,8 @@ void segment_release(const struct paths *p)
 		nlk_close(seg);
 		netns_leave(saved);
 	}
-	if (pid) {
-		start = proc_start_time(pid);
+	start = pid ? proc_start_time(pid) : 0;
+	if (start) { /* 0: gone (or a zombie) already */
 		kill(pid, SIGTERM);
 		for (int i = 0; i < 200 && proc_start_time(pid) == start; i++) {
 			struct timespec ts = {0, 10 * 1000 * 1000};
