@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct conf_errors errs;
 	struct router_facts f = {.mtu = 1500, .rootfs = "/var/lib/lxctogo-net/router/rootfs",
 				 .uplink = "eth0", .init = "/usr/sbin/lxctogo-net",
-				 .veth_guest = "lxtg1-r", .veth_host = "lxtg0-r"};
+				 .veth_host = "lxtg0-r", .holder = 4242};
 	struct registry reg = {0};
 	struct conf c;
 	unsigned line;
