@@ -52,12 +52,6 @@ traffic_flows() {
 # g1_out_v4: g1 reaches the LAN over IPv4 (through the router's NAT).
 g1_out_v4() { sb_guest_exec g1 ping -c1 -W1 "$SB_LAN_V4" >/dev/null 2>&1; }
 
-# docker_counter: packets the foreign FORWARD chains (ip and ip6) counted.
-docker_counter() {
-	{ hx nft list chain ip filter FORWARD; hx nft list chain ip6 filter FORWARD; } |
-		awk '/counter packets/ { n += $3 } END { print n + 0 }'
-}
-
 # status_json_drift: the router row's "drift" of `status --json`, as JSON ("absent" if no key).
 status_json_drift() {
 	lx -j status | "$F_PYTHON" -c 'import json,sys
@@ -118,22 +112,7 @@ traffic_ok "control"
 t_ok "status in sync: no drift reported" no_drift
 
 # ====================================================================== 2. Docker + br_netfilter
-# Docker >= 27 sets the policy for IPv6 too (ip6tables on by default).
-hx nft -f - <<'EOF'
-table ip filter {
-	chain FORWARD {
-		type filter hook forward priority 0; policy drop;
-		counter
-	}
-}
-table ip6 filter {
-	chain FORWARD {
-		type filter hook forward priority 0; policy drop;
-		counter
-	}
-}
-EOF
-hx sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-arptables=1
+docker_world
 # docker_in_place: the foreign drop policy and the br_netfilter sysctl are there.
 docker_in_place() {
 	[ "$(hx sysctl -n net.bridge.bridge-nf-call-iptables)" = 1 ] &&

@@ -243,6 +243,35 @@ same_snap() {
 	t__result $? "$1" || { t_diag "$(grep -E '^[-+]' <<<"$d" | cut -c1-300 | head -n 40)"; return 1; }
 }
 
+# ---------------------------------------------------------------- Docker's world
+
+# docker_world: what a Docker daemon does to the host namespace (>= 27 sets the IPv6 policy too):
+# iptables FORWARD policy drop for ip and ip6, each chain with a counter, and br_netfilter on.
+docker_world() {
+	hx nft -f - <<'NFT' || return 1
+table ip filter {
+	chain FORWARD {
+		type filter hook forward priority 0; policy drop;
+		counter
+	}
+}
+table ip6 filter {
+	chain FORWARD {
+		type filter hook forward priority 0; policy drop;
+		counter
+	}
+}
+NFT
+	hx sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 \
+		net.bridge.bridge-nf-call-arptables=1
+}
+
+# docker_counter: packets the foreign FORWARD chains (ip and ip6) counted.
+docker_counter() {
+	{ hx nft list chain ip filter FORWARD; hx nft list chain ip6 filter FORWARD; } 2>/dev/null |
+		awk '/counter packets/ { n += $3 } END { print n + 0 }'
+}
+
 # ---------------------------------------------------------------- guests
 
 # make_stub NAME: a stopped minimal container (two-line config, no rootfs): enough for guest add.

@@ -47,10 +47,6 @@ serve() {
 	printf '#!/bin/sh\necho %s-says-hi\n' "$1" >"$SB_LXCPATH/$1/rootfs/srv-hi" && chmod +x "$SB_LXCPATH/$1/rootfs/srv-hi"
 	sb_guest_exec "$1" sh -c 'setsid sh -c "while :; do nc -l -p 80 -e /srv-hi; done" </dev/null >/dev/null 2>&1 &'
 }
-# docker_counter: packets the foreign FORWARD chains (ip and ip6) counted.
-docker_counter() {
-	hx nft list ruleset 2>/dev/null | awk '/FORWARD/ { f = 1 } f && /counter packets/ { n += $3; f = 0 } END { print n + 0 }'
-}
 # where PORT: "host" or "router": the namespace that holds the guest port PORT, and its master.
 where() {
 	if hx ip link show "$1" >/dev/null 2>&1; then
@@ -149,21 +145,7 @@ netsysctls hx >"$SB_TMP/sysctl.guests"
 t_ok "with guests attached, still no host sysctl changed" sysctls_kept "$SB_TMP/sysctl.before" "$SB_TMP/sysctl.guests"
 
 # ====================================================================== 3. Docker's world after up
-hx nft -f - <<'EOF'
-table ip filter {
-	chain FORWARD {
-		type filter hook forward priority 0; policy drop;
-		counter
-	}
-}
-table ip6 filter {
-	chain FORWARD {
-		type filter hook forward priority 0; policy drop;
-		counter
-	}
-}
-EOF
-hx sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-arptables=1
+docker_world
 t_is "Docker's settings are in place in the host" \
 	"$(hx sysctl -n net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables | tr '\n' ' ')$(hx nft list chain ip filter FORWARD | grep -c 'policy drop')" "1 1 1"
 # Positive control: two peers on a bridge of the host (where the guest bridge used to be) no
