@@ -411,6 +411,16 @@ bool valid_domain(const char *s)
 	}
 }
 
+int parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (parse_dec(s, 10, max, &v, &s) < 0 || *s || v < min)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
 int parse_port(const char *s, uint16_t *ret)
 {
 	uint64_t v;

@@ -69,6 +69,8 @@ bool valid_name(const char *s);
 bool valid_ifname(const char *s);
 /* DNS domain: labels of 1..63 [a-z0-9-] without edge '-', total <= 253, >= 1 label. */
 bool valid_domain(const char *s);
+/* Decimal @min..@max, no sign, no leading zeros. 0 or -EINVAL. */
+int parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
 /* Decimal 1..65535, no sign, no leading zeros. 0 or -EINVAL. */
 int parse_port(const char *s, uint16_t *ret);
 /* Duration: N, Ns, Nm, Nh, Nd (seconds out), 120 s .. 365 d, or "infinite" (0). */

@@ -45,6 +45,7 @@ enum key {
 	K_MTU,
 	K_ROUTER,
 	K_BRIDGE_NF,
+	K_HOST_ACCESS,
 	K_GUEST_SUBNET,
 	K_DHCP_RANGE,
 	K_HOST_SUBNET,
@@ -54,10 +55,16 @@ enum key {
 	K_HOST_PREFIX,
 	K_DOMAIN,
 	K_UPSTREAM,
+	K_REBIND_PROTECTION,
+	K_REBIND_OK,
 	K_IPV4_POOL,
 	K_IPV6_PREFIX,
 	K_INBOUND,
 	K_PROVISION_DIR,
+	K_MAX_CONNECTIONS,
+	K_NEW_CONNECTIONS,
+	K_DNS_RATE,
+	K_DHCP_RATE,
 	N_KEYS,
 };
 
@@ -106,6 +113,55 @@ static int bad_value(char *why, const char *v, const char *expected)
 {
 	why_set(why, "invalid value '%s' (expected %s)", quote(v).s, expected);
 	return -EINVAL;
+}
+
+static int empty_entry(char *why, const char *v)
+{
+	why_set(why, "empty entry in list '%s'", quote(v).s);
+	return -EINVAL;
+}
+
+/*
+ * Split a list value and hand each entry to @fn, which parses it into @out.
+ * Separators are blanks and at most one comma: "a, b", "a,b" and "a b" are
+ * lists, "a,,b" and a trailing comma are a typo we point out.
+ * Returns the number of entries (1..@max) or -EINVAL with @why set.
+ */
+typedef int (*entry_fn)(const char *tok, unsigned i, void *out, char *why);
+static int parse_list(const char *v, unsigned max, const char *what, entry_fn fn, void *out,
+		      char *why)
+{
+	char buf[CONF_MAX_LINE + 1];
+	unsigned n = 0;
+	char *p = buf;
+
+	if (strscpy(buf, sizeof(buf), v) < 0) {
+		why_set(why, "value too long");
+		return -EINVAL;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ", \t");
+		unsigned commas = 0;
+		char *tok = p;
+
+		if (len == 0)
+			return empty_entry(why, v);
+		for (p += len; *p == ',' || *p == ' ' || *p == '\t'; p++) {
+			if (*p == ',')
+				commas++;
+			*p = '\0';
+		}
+		if (n == max) {
+			why_set(why, "too many %s (at most %u)", what, max);
+			return -EINVAL;
+		}
+		if (fn(tok, n++, out, why) < 0)
+			return -EINVAL;
+		if (commas > 1 || (commas == 1 && !*p))
+			return empty_entry(why, v);
+		if (!*p)
+			return (int)n;
+	}
 }
 
 /* ---- [network] ---- */
@@ -161,6 +217,69 @@ static int parse_bridge_nf(struct conf *c, const char *v, char *why)
 static void format_bridge_nf(const struct conf *c, char *buf)
 {
 	strcpy(buf, c->bridge_nf_keep ? "keep" : "off");
+}
+
+/* "tcp/22": a protocol and a port on the host that guests may open. */
+static int host_port_entry(const char *tok, unsigned i, void *out, char *why)
+{
+	struct host_port *hp = &((struct host_port *)out)[i];
+	const char *slash = strchr(tok, '/');
+
+	if (slash && slash - tok == 3 && !strncmp(tok, "tcp", 3))
+		hp->proto = IPPROTO_TCP;
+	else if (slash && slash - tok == 3 && !strncmp(tok, "udp", 3))
+		hp->proto = IPPROTO_UDP;
+	else
+		slash = NULL;
+	if (!slash || parse_port(slash + 1, &hp->port) < 0) {
+		why_set(why, "invalid entry '%s' (expected none, all, or PROTO/PORT entries "
+			     "like tcp/22, udp/53)", quote(tok).s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_host_access(struct conf *c, const char *v, char *why)
+{
+	struct host_port list[CONF_MAX_HOST_PORTS];
+	int n;
+
+	memset(list, 0, sizeof(list));
+	c->n_host_ports = 0;
+	if (streq(v, "none")) {
+		c->host_access = HOST_ACCESS_NONE;
+	} else if (streq(v, "all")) {
+		c->host_access = HOST_ACCESS_ALL;
+	} else {
+		n = parse_list(v, CONF_MAX_HOST_PORTS, "ports", host_port_entry, list, why);
+		if (n < 0)
+			return n;
+		c->host_access = HOST_ACCESS_PORTS;
+		c->n_host_ports = (unsigned)n;
+	}
+	memcpy(c->host_ports, list, sizeof(list));
+	return 0;
+}
+
+static void format_host_access(const struct conf *c, char *buf)
+{
+	size_t o = 0;
+
+	switch (c->host_access) {
+	case HOST_ACCESS_NONE:
+		strcpy(buf, "none");
+		return;
+	case HOST_ACCESS_ALL:
+		strcpy(buf, "all");
+		return;
+	case HOST_ACCESS_PORTS:
+		break;
+	}
+	buf[0] = '\0';
+	for (unsigned i = 0; i < c->n_host_ports; i++)
+		o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, "%s%s/%u", i ? ", " : "",
+				      c->host_ports[i].proto == IPPROTO_TCP ? "tcp" : "udp",
+				      c->host_ports[i].port);
 }
 
 static void format_attach(const struct conf *c, char *buf)
@@ -544,18 +663,15 @@ static int parse_server_addr(struct dns_server *ret, const char *tok, char *why)
 	return 0;
 }
 
-static int empty_entry(char *why, const char *v)
+static int upstream_entry(const char *tok, unsigned i, void *out, char *why)
 {
-	why_set(why, "empty entry in list '%s'", quote(v).s);
-	return -EINVAL;
+	return parse_server_addr(&((struct dns_server *)out)[i], tok, why);
 }
 
 static int parse_upstream(struct conf *c, const char *v, char *why)
 {
 	struct dns_server list[CONF_MAX_UPSTREAM];
-	char buf[CONF_MAX_LINE + 1];
-	unsigned n = 0;
-	char *p = buf;
+	int n;
 
 	if (streq(v, "auto")) {
 		c->upstream_auto = true;
@@ -563,38 +679,12 @@ static int parse_upstream(struct conf *c, const char *v, char *why)
 		memset(c->upstream, 0, sizeof(c->upstream));
 		return 0;
 	}
-	if (strscpy(buf, sizeof(buf), v) < 0) {
-		why_set(why, "value too long");
-		return -EINVAL;
-	}
 	memset(list, 0, sizeof(list));
-	/* Separators are blanks and at most one comma: "a, b", "a,b" and "a b" are
-	 * lists, "a,,b" and a trailing comma are a typo we point out. */
-	for (;;) {
-		size_t len = strcspn(p, ", \t");
-		unsigned commas = 0;
-		char *tok = p;
-
-		if (len == 0)
-			return empty_entry(why, v);
-		for (p += len; *p == ',' || *p == ' ' || *p == '\t'; p++) {
-			if (*p == ',')
-				commas++;
-			*p = '\0';
-		}
-		if (n == CONF_MAX_UPSTREAM) {
-			why_set(why, "too many addresses (at most %d)", CONF_MAX_UPSTREAM);
-			return -EINVAL;
-		}
-		if (parse_server_addr(&list[n++], tok, why) < 0)
-			return -EINVAL;
-		if (commas > 1 || (commas == 1 && !*p))
-			return empty_entry(why, v);
-		if (!*p)
-			break;
-	}
+	n = parse_list(v, CONF_MAX_UPSTREAM, "addresses", upstream_entry, list, why);
+	if (n < 0)
+		return n;
 	c->upstream_auto = false;
-	c->n_upstream = n;
+	c->n_upstream = (unsigned)n;
 	memcpy(c->upstream, list, sizeof(list));
 	return 0;
 }
@@ -616,6 +706,64 @@ static void format_upstream(const struct conf *c, char *buf)
 			  sizeof(a));
 		o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, "%s%s", i ? ", " : "", a);
 	}
+}
+
+static int parse_rebind_protection(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "on"))
+		c->rebind_protection = true;
+	else if (streq(v, "off"))
+		c->rebind_protection = false;
+	else
+		return bad_value(why, v, "on or off");
+	return 0;
+}
+
+static void format_rebind_protection(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->rebind_protection ? "on" : "off");
+}
+
+/* A trusted domain has two labels or more: "com" would trust a whole TLD. */
+static int rebind_entry(const char *tok, unsigned i, void *out, char *why)
+{
+	char(*list)[254] = out;
+
+	if (!valid_domain(tok) || !strchr(tok, '.')) {
+		why_set(why, "invalid domain '%s' (a domain of two labels or more, e.g. corp.example)",
+			quote(tok).s);
+		return -EINVAL;
+	}
+	strcpy(list[i], tok);
+	return 0;
+}
+
+static int parse_rebind_ok(struct conf *c, const char *v, char *why)
+{
+	char list[CONF_MAX_REBIND_OK][254];
+	int n;
+
+	memset(list, 0, sizeof(list));
+	if (!streq(v, "none")) {
+		n = parse_list(v, CONF_MAX_REBIND_OK, "domains", rebind_entry, list, why);
+		if (n < 0)
+			return n;
+		c->n_rebind_ok = (unsigned)n;
+	} else {
+		c->n_rebind_ok = 0;
+	}
+	memcpy(c->rebind_ok, list, sizeof(list));
+	return 0;
+}
+
+static void format_rebind_ok(const struct conf *c, char *buf)
+{
+	size_t o = 0;
+
+	strcpy(buf, c->n_rebind_ok ? "" : "none");
+	for (unsigned i = 0; i < c->n_rebind_ok; i++)
+		o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, "%s%s", i ? ", " : "",
+				      c->rebind_ok[i]);
 }
 
 /* ---- [server] ---- */
@@ -696,6 +844,23 @@ static void format_provision_dir(const struct conf *c, char *buf)
 	strcpy(buf, c->provision_dir[0] ? c->provision_dir : "none");
 }
 
+/* Per-guest limits: whole numbers in a range that keeps a normal guest unaware of them. */
+#define LIMIT_KEY(name, min, max)                                                          \
+	static int parse_##name(struct conf *c, const char *v, char *why)                  \
+	{                                                                                  \
+		if (parse_uint(v, min, max, &c->name) < 0)                                 \
+			return bad_value(why, v, "a whole number from " #min " to " #max); \
+		return 0;                                                                  \
+	}                                                                                  \
+	static void format_##name(const struct conf *c, char *buf)                         \
+	{                                                                                  \
+		snprintf(buf, CONF_MAX_LINE + 1, "%u", c->name);                           \
+	}
+LIMIT_KEY(max_connections, 64, 1048576)
+LIMIT_KEY(new_connections, 10, 1000000)
+LIMIT_KEY(dns_rate, 10, 1000000)
+LIMIT_KEY(dhcp_rate, 1, 10000)
+
 /* The printing order: sections as documented, keys as in INTERFACE.md. */
 #define KEY(k, sec, name, def) [k] = { sec, #name, def, parse_##name, format_##name }
 static const struct key_def keys[N_KEYS] = {
@@ -707,6 +872,7 @@ static const struct key_def keys[N_KEYS] = {
 	KEY(K_MTU, SEC_NETWORK, mtu, "auto"),
 	KEY(K_ROUTER, SEC_NETWORK, router, "managed"),
 	KEY(K_BRIDGE_NF, SEC_NETWORK, bridge_nf, "off"),
+	KEY(K_HOST_ACCESS, SEC_NETWORK, host_access, "none"),
 	KEY(K_GUEST_SUBNET, SEC_IPV4, guest_subnet, "192.168.254.0/24"),
 	KEY(K_DHCP_RANGE, SEC_IPV4, dhcp_range, "192.168.254.101-192.168.254.200"),
 	KEY(K_HOST_SUBNET, SEC_IPV4, host_subnet, "192.168.253.0/24"),
@@ -716,10 +882,16 @@ static const struct key_def keys[N_KEYS] = {
 	KEY(K_HOST_PREFIX, SEC_IPV6, host_prefix, "fd00:aaaa:253::/64"),
 	KEY(K_DOMAIN, SEC_DNS, domain, "lxtg.internal"),
 	KEY(K_UPSTREAM, SEC_DNS, upstream, "auto"),
+	KEY(K_REBIND_PROTECTION, SEC_DNS, rebind_protection, "on"),
+	KEY(K_REBIND_OK, SEC_DNS, rebind_ok, "none"),
 	KEY(K_IPV4_POOL, SEC_SERVER, ipv4_pool, "192.0.2.100-192.0.2.120"),
 	KEY(K_IPV6_PREFIX, SEC_SERVER, ipv6_prefix, "auto"),
 	KEY(K_INBOUND, SEC_SERVER, inbound, "ports"),
 	KEY(K_PROVISION_DIR, SEC_GUESTS, provision_dir, "none"),
+	KEY(K_MAX_CONNECTIONS, SEC_GUESTS, max_connections, "8192"),
+	KEY(K_NEW_CONNECTIONS, SEC_GUESTS, new_connections, "200"),
+	KEY(K_DNS_RATE, SEC_GUESTS, dns_rate, "100"),
+	KEY(K_DHCP_RATE, SEC_GUESTS, dhcp_rate, "5"),
 };
 #undef KEY
 
@@ -1249,6 +1421,18 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	    a->server_prefix_auto != b->server_prefix_auto || a->inbound != b->inbound ||
 	    !streq(a->provision_dir, b->provision_dir))
 		return false;
+	if (a->host_access != b->host_access || a->n_host_ports != b->n_host_ports ||
+	    a->rebind_protection != b->rebind_protection || a->n_rebind_ok != b->n_rebind_ok ||
+	    a->max_connections != b->max_connections || a->new_connections != b->new_connections ||
+	    a->dns_rate != b->dns_rate || a->dhcp_rate != b->dhcp_rate)
+		return false;
+	for (unsigned i = 0; i < a->n_host_ports && i < CONF_MAX_HOST_PORTS; i++)
+		if (a->host_ports[i].proto != b->host_ports[i].proto ||
+		    a->host_ports[i].port != b->host_ports[i].port)
+			return false;
+	for (unsigned i = 0; i < a->n_rebind_ok && i < CONF_MAX_REBIND_OK; i++)
+		if (!streq(a->rebind_ok[i], b->rebind_ok[i]))
+			return false;
 	return a->server_prefix_auto || ip6_net_eq(&a->server_prefix, &b->server_prefix);
 }
 

@@ -27,6 +27,15 @@ enum net_mode { MODE_DESKTOP, MODE_SERVER };
  */
 enum attach_mode { ATTACH_MACVLAN, ATTACH_ROUTED, ATTACH_AUTO };
 enum inbound_policy { INBOUND_PORTS, INBOUND_OPEN };
+/* What guests may open on the host ([network] host_access). */
+enum host_access { HOST_ACCESS_NONE, HOST_ACCESS_ALL, HOST_ACCESS_PORTS };
+#define CONF_MAX_HOST_PORTS 16
+#define CONF_MAX_REBIND_OK 8
+
+struct host_port {
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;
+};
 
 struct dns_server {
 	int family; /* AF_INET or AF_INET6 */
@@ -49,6 +58,9 @@ struct conf {
 	 * guest bridge in the host turned the host's bridge netfilter off with it;
 	 * the guest bridge now lives in the router's namespace. */
 	bool bridge_nf_keep;
+	enum host_access host_access;
+	unsigned n_host_ports; /* HOST_ACCESS_PORTS */
+	struct host_port host_ports[CONF_MAX_HOST_PORTS];
 	/* Keys that are accepted but deprecated, one "FILE:LINE: ..." note each. */
 	unsigned n_notes;
 	char notes[2][256];
@@ -69,6 +81,9 @@ struct conf {
 	bool upstream_auto;
 	unsigned n_upstream;
 	struct dns_server upstream[CONF_MAX_UPSTREAM];
+	bool rebind_protection;
+	unsigned n_rebind_ok;
+	char rebind_ok[CONF_MAX_REBIND_OK][254]; /* domains whose answers may be private */
 
 	/* [server] */
 	struct in_addr pool_start, pool_end;
@@ -78,6 +93,9 @@ struct conf {
 
 	/* [guests] */
 	char provision_dir[256]; /* hooks `guest create` runs in every new guest; "" = none */
+	/* Per-guest limits: connections a guest has open at once, new ones per
+	 * second (burst: twice that), DNS and DHCP packets per second to the router. */
+	uint32_t max_connections, new_connections, dns_rate, dhcp_rate;
 };
 
 /* Collected diagnostics: every error, each "FILE:LINE: message". */

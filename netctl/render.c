@@ -164,8 +164,8 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 	char start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN];
 	char r4[INET_ADDRSTRLEN], r6[INET6_ADDRSTRLEN], lease[32], mtus[16], r6rec[64];
 	struct in6_addr a6;
-	struct sbuf up = {0};
-	_cleanup_free_ char *upstream = NULL;
+	struct sbuf up = {0}, rb = {0};
+	_cleanup_free_ char *upstream = NULL, *rebind = NULL;
 	int r;
 
 	ntop4(c->dhcp_start, start);
@@ -198,6 +198,17 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 	r = sb_finish(&up, &upstream);
 	if (r < 0)
 		return r;
+	/* [dns] rebind_protection and rebind_ok: names are checked by the config parser. */
+	if (c->rebind_protection) {
+		sb_printf(&rb, "stop-dns-rebind\nrebind-localhost-ok");
+		for (unsigned i = 0; i < c->n_rebind_ok; i++)
+			sb_printf(&rb, "\nrebind-domain-ok=/%s/", c->rebind_ok[i]);
+	} else {
+		sb_printf(&rb, "# rebind protection off ([dns] rebind_protection = off)");
+	}
+	r = sb_finish(&rb, &rebind);
+	if (r < 0)
+		return r;
 	const struct tmpl_var vars[] = {
 		{"GUEST_IF", ROUTER_GUEST_IF}, {"HOST_IF", ROUTER_HOST_IF},
 		{"DOMAIN", c->domain},         {"DHCP_START", start},
@@ -205,6 +216,7 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 		{"LEASE", lease},              {"ROUTER4", r4},
 		{"MTU", mtus},                 {"ROUTER", c->router},
 		{"ROUTER6_REC", r6rec},        {"UPSTREAM", upstream},
+		{"REBIND", rebind},
 	};
 	return tmpl_render(tmpl_dnsmasq_conf_in, vars, ARRAY_SIZE(vars), ret);
 }
@@ -283,25 +295,55 @@ static int render_elems(const struct conf *c, const struct registry *reg, enum e
 	return r;
 }
 
+/* The router's table with the per-guest limits of [guests] filled in. */
+static int render_limits(const struct conf *c, char **ret)
+{
+	char v[7][16];
+	const uint32_t n[7] = {c->max_connections, c->new_connections, 2 * c->new_connections,
+			       c->dns_rate,	   2 * c->dns_rate,	  c->dhcp_rate,
+			       2 * c->dhcp_rate};
+
+	for (size_t i = 0; i < ARRAY_SIZE(n); i++)
+		snprintf(v[i], sizeof(v[i]), "%u", n[i]);
+	const struct tmpl_var vars[] = {
+		{"MAX_CONNS", v[0]}, {"NEW_RATE", v[1]},  {"NEW_BURST", v[2]}, {"DNS_RATE", v[3]},
+		{"DNS_BURST", v[4]}, {"DHCP_RATE", v[5]}, {"DHCP_BURST", v[6]},
+	};
+	return tmpl_render(tmpl_lxctogo_nft, vars, ARRAY_SIZE(vars), ret);
+}
+
 int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 {
-	_cleanup_free_ char *defines = NULL;
+	_cleanup_free_ char *defines = NULL, *table = NULL;
 	struct sbuf b = {0};
 	int r;
 
 	r = render_ruleset_defines(c, &defines);
 	if (r < 0)
 		return r;
+	/* nft takes no variables in limits and counts: the numbers go in as text. */
+	r = render_limits(c, &table);
+	if (r < 0)
+		return r;
 	/* Create-then-delete makes the replacement one transaction whether or not
 	 * the table exists: traffic never sees a half-loaded ruleset. */
-	sb_printf(&b, "table inet lxctogo {}\ndelete table inet lxctogo\n%s%s", defines,
-		  tmpl_lxctogo_nft);
+	sb_printf(&b, "table inet lxctogo {}\ndelete table inet lxctogo\n%s%s", defines, table);
 	r = render_elems(c, reg, ELEM_ROUTER, &b);
 	if (r < 0)
 		b.err = r;
 	if (c->mode == MODE_SERVER && c->inbound == INBOUND_OPEN)
 		sb_printf(&b, "add element inet lxctogo inbound_open { \"%s\" }\n",
 			  router_uplink_if(c));
+	/* Server-mode guests sit on the LAN: the LAN may ping their own addresses. */
+	if (c->mode == MODE_SERVER)
+		sb_printf(&b, "add element inet lxctogo lan_ping { \"%s\" }\n",
+			  router_uplink_if(c));
+	if (c->host_access == HOST_ACCESS_ALL)
+		sb_printf(&b, "add element inet lxctogo host_all { \"" ROUTER_GUEST_IF "\" }\n");
+	for (unsigned i = 0; i < c->n_host_ports; i++)
+		sb_printf(&b, "add element inet lxctogo host_ports { %s . %u }\n",
+			  c->host_ports[i].proto == IPPROTO_TCP ? "tcp" : "udp",
+			  c->host_ports[i].port);
 	return sb_finish(&b, ret);
 }
 

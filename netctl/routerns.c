@@ -33,9 +33,15 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 		{"net/ipv6/conf/" ROUTER_HOST_IF "/accept_dad", "0"},
 		{"net/ipv4/conf/all/rp_filter", "0"},
 		{"net/ipv4/conf/" ROUTER_UPLINK_IF "/rp_filter", "2"},
-		{"net/ipv4/conf/" ROUTER_GUEST_IF "/rp_filter", "1"},
+		/* No reverse-path lookup per guest packet: the guards already let a
+		 * guest port send only from that guest's addresses (v4 and v6 alike). */
+		{"net/ipv4/conf/" ROUTER_GUEST_IF "/rp_filter", "0"},
 		{"net/ipv4/conf/" ROUTER_HOST_IF "/rp_filter", "1"},
 		{"net/ipv4/ip_forward", "1"},
+		/* A router: no socket lookup per forwarded packet ("may add an
+		 * additional cost for pure routing workloads", ip-sysctl.rst). The
+		 * router's own sockets (DNS, DHCP) are not connected ones anyway. */
+		{"net/ipv4/ip_early_demux", "0"},
 		{"net/ipv6/conf/all/forwarding", c->ipv6 ? "1" : "0"},
 		/* Server mode answers ARP/NDP for guest addresses through exact proxy
 		 * entries only; proxy_delay 0 answers at once instead of after ~400 ms. */

@@ -25,12 +25,15 @@ DOMAIN = "lxtg.internal"
 
 
 def nft_elements(doc):
-    """{'set NAME': sorted list of canonical JSON elements} of an `nft -j list table` document."""
+    """{'set NAME': sorted list of canonical JSON elements} of an `nft -j list table` document.
+    Dynamic sets (the per-guest limits) hold what the kernel learns from traffic: left out."""
     out = {}
     for obj in doc.get("nftables", []):
         for kind in ("set", "map"):
             if kind in obj:
                 s = obj[kind]
+                if "dynamic" in s.get("flags", []):
+                    continue
                 out[s["name"]] = sorted(json.dumps(canon(e), sort_keys=True) for e in s.get("elem", []))
     return out
 

@@ -26,7 +26,7 @@ f_init
 rules() {
 	{
 		# Table by table: `list ruleset` orders the tables by when they were last made.
-		echo "## router"; rx nft -s list table inet lxctogo; rx nft -s list table bridge lxctogo
+		echo "## router"; rx nft -s list table inet lxctogo | nft_static; rx nft -s list table bridge lxctogo
 		echo "## router tables"; rx nft list tables | sort
 		echo "## host"; hx nft -s list ruleset
 		echo "## registry"; cat "$SB_STATE/guests"

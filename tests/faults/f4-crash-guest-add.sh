@@ -22,7 +22,7 @@ ga_snap() {
 		echo "## host links"; hx ip -br link | f_noindex | sort
 		echo "## host bridge ports"; masters hx | f_noindex
 		echo "## host nft"; hx nft -s list ruleset
-		echo "## router nft"; rx nft -s list ruleset
+		echo "## router nft"; rx nft -s list ruleset | nft_static
 		# IPv4 only: the guest's SLAAC address comes whenever the next RA does
 		echo "## guest g1"; gx g1 ip -br link | f_noindex; gx g1 ip -4 -br addr | f_noindex; gx g1 ip -4 route
 		state_view

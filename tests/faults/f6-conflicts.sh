@@ -147,27 +147,27 @@ hx nft delete table ip6 filter
 t_ok "control: without the foreign tables traffic flows" sb_wait_for "traffic without Docker" 5000 traffic_flows
 
 # ====================================================================== 3. flush in the router
-rx nft -s list ruleset >"$SB_TMP/router.nft.0"
+rx nft -s list ruleset | nft_static >"$SB_TMP/router.nft.0"
 rx nft flush ruleset
 t_ok "router ruleset flushed by a foreign tool: g1's traffic to the LAN breaks" not g1_out_v4
 t_is "... and the forward" "$(fetch "$RLAN4" 8080)" ""
 t_ok "status reports drift of table inet lxctogo" drift_reported "inet lxctogo"
 t_ok "up repairs the router ruleset" lx up
-rx nft -s list ruleset >"$SB_TMP/router.nft.1"
+rx nft -s list ruleset | nft_static >"$SB_TMP/router.nft.1"
 same_snap "the router ruleset is back, byte-identical" "$SB_TMP/router.nft.0" "$SB_TMP/router.nft.1"
 sb_wait_for "traffic after repair" 3000 traffic_flows
 traffic_ok "after the router repair"
 t_ok "status: no drift after the repair" no_drift
 
 # ====================================================================== 4. the guards deleted
-rx nft -s list ruleset >"$SB_TMP/guard.nft.0"
+rx nft -s list ruleset | nft_static >"$SB_TMP/guard.nft.0"
 sb_guest_exec g1 ip addr add 192.168.254.77/32 dev eth0
 t_ok "control: a spoofed source is dropped by the guards" not spoof_gets_through
 rx nft delete table bridge lxctogo
 t_ok "the guards deleted by a foreign tool: the spoof gets through" spoof_gets_through
 t_ok "status reports drift of table bridge lxctogo" drift_reported "bridge lxctogo"
 t_ok "up repairs the guards" lx up
-rx nft -s list ruleset >"$SB_TMP/guard.nft.1"
+rx nft -s list ruleset | nft_static >"$SB_TMP/guard.nft.1"
 same_snap "the router's ruleset with the guards is back, byte-identical" "$SB_TMP/guard.nft.0" "$SB_TMP/guard.nft.1"
 before=$(guard_counter ip_spoof)
 t_ok "the spoof is dropped again" not spoof_gets_through

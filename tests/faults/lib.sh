@@ -136,7 +136,7 @@ router_snap() {
 	echo "## router addresses"; rx ip -br addr | f_noindex | sort
 	echo "## router routes"; routes rx
 	echo "## router proxy neighbours"; rx ip neigh show proxy; rx ip -6 neigh show proxy
-	echo "## router nft"; rx nft -s list ruleset
+	echo "## router nft"; rx nft -s list ruleset | nft_static
 	echo "## router sysctls"; netsysctls rx
 	echo "## router processes"; router_procs
 }

@@ -111,7 +111,7 @@ router_snap() {
 	echo "## router links"; rx ip -br link | sort
 	echo "## router addresses"; rx ip -br addr | sort
 	echo "## router routes"; routes rx
-	echo "## router nft"; rx nft -s list ruleset
+	echo "## router nft"; rx nft -s list ruleset | nft_static
 	echo "## router sysctls"; sysctls rx -- "${ROUTER_SYSCTLS[@]}"
 }
 
@@ -329,7 +329,7 @@ ip netns add "$SCRATCH" || t_bail "ip netns add $SCRATCH failed"
 sb_on_cleanup del_ns "$SCRATCH"
 t_ok "the rendered ruleset loads into an empty namespace" ip netns exec "$SCRATCH" nft -f "$SB_TMP/ruleset.nft"
 ip netns exec "$SCRATCH" nft -s list table inet lxctogo >"$SB_TMP/table.ref" 2>&1
-rx nft -s list table inet lxctogo >"$SB_TMP/table.live" 2>&1
+rx nft -s list table inet lxctogo 2>&1 | nft_static >"$SB_TMP/table.live"
 t_ok "the live router table equals the ruleset/ contract" diff -u "$SB_TMP/table.ref" "$SB_TMP/table.live"
 t_is "the router namespace holds its table and the guards' table, nothing else" \
 	"$(rx nft list tables | sort)" "$(printf 'table bridge lxctogo\ntable inet lxctogo')"

@@ -184,7 +184,7 @@ t_is "50 guests: 50 addresses in the router's guest4 set" \
 t_ok "port del web 8080" lx port del web 8080
 t_ok "guest del web" lx guest del web
 t_is "web's address is gone from every nft table" \
-	"$( { in_router nft list ruleset; sb_host_exec nft list ruleset; } | grep -c -e "$WEB4" -e "$WEBMAC" -e lxg-web)" 0
+	"$( { in_router nft -s list ruleset | nft_static; sb_host_exec nft list ruleset; } | grep -c -e "$WEB4" -e "$WEBMAC" -e lxg-web)" 0
 t_ok "web's dnsmasq files are gone" test ! -e "$SB_STATE/router/rootfs/lxtg/hosts/web" -a ! -e "$SB_STATE/router/rootfs/lxtg/dhcp-hosts/web"
 t_is "web's lxc.net config is back to what it was" "$(grep '^lxc.net' "$SB_LXCPATH/web/config")" "lxc.net.0.type = empty"
 t_ok "web's link is gone from the host" not sb_host_exec ip link show lxg-web
@@ -192,7 +192,7 @@ t_ok "web's port is gone from the router's guest bridge" not in_seg ip link show
 t_ok "web no longer resolves" not grep_out "$WEB4" sb_guest_exec db nslookup web.lxtg.internal 192.168.254.254
 
 # ---- bad input: one line, exit 2, nothing changed
-snapshot() { cat "$SB_STATE/guests"; in_router nft -s list ruleset; sb_host_exec nft -s list ruleset; ls -R "$SB_STATE/router/rootfs/lxtg"; }
+snapshot() { cat "$SB_STATE/guests"; in_router nft -s list ruleset | nft_static; sb_host_exec nft -s list ruleset; ls -R "$SB_STATE/router/rootfs/lxtg"; }
 snap=$(snapshot)
 for bad in $'bad\nname' 'a/b' 'a,b' "$(printf 'x%.0s' {1..64})" 12345 -lead trail- UPPER; do
 	err=$(lx guest add "$bad" 2>&1 >/dev/null); rc=$?

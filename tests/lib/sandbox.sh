@@ -132,6 +132,16 @@ sb_require() {
 sb_lan_exec() { ip netns exec "${SB_LAN:?sb_init first}" "$@"; }
 
 # sb_peer_exec CMD...: run CMD in the peer namespace.
+# nft_static: filter for `nft -s list ruleset`: drops the elements of lxctogo-net's per-guest
+# limit sets (guest_conns, guest_rate, guest_dns, guest_dhcp), which the kernel fills with the
+# guests' MACs as they send and drops again as the entries expire: state, not configuration.
+nft_static() {
+	awk '/^\t+set guest_(conns|rate|dns|dhcp) \{/ { inset = 1 }
+		inset && /^\t+elements = \{/ { skip = 1 }
+		skip { if (/\}$/) skip = 0; next }
+		inset && /^\t+\}$/ { inset = 0 }
+		{ print }'
+}
 sb_peer_exec() { ip netns exec "${SB_PEER:?sb_init first}" "$@"; }
 
 # sb_host_exec CMD...: run CMD in the host namespace with its own /sys plus the machine's cgroup mounts (for liblxc).

@@ -10,13 +10,17 @@
 #     while a public answer passes;
 #  3. exposure: the resolver answers on the guest and host links, never on the uplink:
 #     queries from the LAN peer to the router's LAN addresses (UDP, TCP, v4, v6) and to its
-#     inner addresses routed through the uplink get no answer; the input drop counter moves.
+#     inner addresses routed through the uplink get no answer; the input drop counter moves;
+#  4. the LAN's own DHCP domain is exempt from rebind protection only with two labels or
+#     more: after the LAN hands out "com", names under .com get no private answers;
+#  5. [dns] rebind_ok trusts a domain (a corporate LAN's), rebind_protection = off all.
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck source=tests/security/lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/security/lib.sh"
 
 UP=192.0.2.2 # the extra upstream DNS server in the LAN namespace
 sb_lan_exec ip addr add "$UP/24" dev br0 || t_bail "address for the upstream DNS server"
+start_up_dns() {
 sec_bg lan dnsmasq --keep-in-foreground --user=root --group=root --conf-file=/dev/null --no-resolv --no-hosts \
 	--listen-address="$UP" --bind-interfaces --port=53 --log-queries --log-facility="$SB_TMP/upstream.log" \
 	--pid-file="$SB_TMP/upstream.pid" \
@@ -24,7 +28,11 @@ sec_bg lan dnsmasq --keep-in-foreground --user=root --group=root --conf-file=/de
 	--address=/r10.evil.test/10.1.2.3 --address=/r172.evil.test/172.16.0.1 \
 	--address=/r192.evil.test/192.168.254.254 --address=/r253.evil.test/192.168.253.253 \
 	--address=/r6.evil.test/fd00:aaaa:254::254 --address=/rll.evil.test/fe80::1 --address=/r127.evil.test/127.0.0.1 \
-	--host-record=target.evil.test,10.9.9.9 --cname=cname.evil.test,target.evil.test
+	--host-record=target.evil.test,10.9.9.9 --cname=cname.evil.test,target.evil.test \
+	--address=/r10.other.test/10.1.2.5 --address=/r10.evil.com/10.1.2.6 --address=/r10.lan.test/10.1.2.7
+UP_PID=$SEC_BG_PID
+}
+start_up_dns
 sb_wait_for "upstream DNS" 3000 grep_out "$UP:53 " sb_lan_exec ss -Hlnu || t_bail "upstream DNS did not start"
 t_is "the upstream server answers the rebinding name itself" "$(dnsq lan "$UP" r10.evil.test)" "rcode=0 10.1.2.3"
 
@@ -100,5 +108,49 @@ t_is "peer -> the router's host-link address through the uplink: no answer" "$(d
 t_ok "the router's input drop counter moved" test "$(router_counter "input dropped")" -gt "$before"
 t_ok "no query from the LAN reached dnsmasq on any router address" \
 	not grep_out "$RLAN4|$RLAN6" in_router ss -Hntu state all '( sport = :53 )'
+sb_peer_exec ip route del 192.168.254.0/24
+sb_peer_exec ip route del 192.168.253.0/24
+
+# ---- 4. the LAN's own domain is exempt only with two labels or more
+UPLINK_CONF=$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d/uplink.conf
+t_is "control: the LAN's domain $SB_DOMAIN (from its DHCP) is exempt" "$(cat "$UPLINK_CONF")" "rebind-domain-ok=/$SB_DOMAIN/"
+t_is "control: r10.$SB_DOMAIN resolves to its private address" "$(dnsq vic "$R4" "r10.$SB_DOMAIN")" "rcode=0 10.1.2.7"
+# The LAN's DHCP server now hands out the domain "com"; the router's DHCP client renews.
+# (The LAN's dnsmasq binds every address of br0 at start: the upstream server's is taken away
+# meanwhile, and the upstream server restarted after.)
+kill "$SB__DNSMASQ_PID" "$UP_PID"
+sb_wait_for "LAN dnsmasq gone" 3000 not kill -0 "$SB__DNSMASQ_PID" 2>/dev/null
+sb_wait_for "upstream DNS gone" 3000 not kill -0 "$UP_PID" 2>/dev/null
+sb_lan_exec ip addr del "$UP/24" dev br0
+SB_DOMAIN=com sb__start_dnsmasq
+sb_wait_for "LAN dnsmasq back" 5000 sb__dnsmasq_ready || t_bail "LAN dnsmasq did not restart"
+sb_lan_exec ip addr add "$UP/24" dev br0 || t_bail "address for the upstream DNS server"
+start_up_dns
+sb_wait_for "upstream DNS back" 3000 grep_out "$UP:53 " sb_lan_exec ss -Hlnu || t_bail "upstream DNS did not restart"
+router_udhcpc() { # the router's DHCP client: the udhcpc whose network namespace is the router's
+	local p ns
+	ns=$(readlink "/proc/$RPID/ns/net")
+	for p in $(pgrep -f "udhcpc"); do [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] && echo "$p"; done
+}
+t_ok "the router's DHCP client renews" kill -USR1 "$(router_udhcpc)"
+t_ok "the LAN's DHCP server handed out domain com" \
+	sb_wait_for "renew with domain com" 5000 grep -q 'domain-name.*com\|com$' "$SB_TMP/lan-dnsmasq.log"
+t_ok "a LAN domain 'com' is not exempted (uplink.conf has no rebind-domain-ok)" \
+	sb_wait_for "uplink.conf rewritten" 5000 not grep -q rebind-domain-ok "$UPLINK_CONF"
+sb_wait_for "dnsmasq back after the change" 5000 grep_out "rcode=0" dnsq vic "$R4" "managed.$DOMAIN"
+got=$(dnsq vic "$R4" r10.evil.com)
+t_ok "a LAN domain 'com': r10.evil.com gives no private address (got: $got)" not grep -q 10.1.2.6 <<<"$got"
+
+# ---- 5. the operator's control: [dns] rebind_ok and rebind_protection
+got=$(dnsq vic "$R4" r10.other.test)
+t_ok "control: r10.other.test gives no private address (got: $got)" not grep -q 10.1.2.5 <<<"$got"
+t_ok "up with rebind_ok = evil.test" sec_up desktop '[dns]' "upstream = $UP" 'rebind_ok = evil.test'
+t_is "rebind_ok: r10.evil.test resolves to its private address" "$(dnsq vic "$R4" r10.evil.test)" "rcode=0 10.1.2.3"
+t_is "rebind_ok: target.evil.test through a CNAME too" "$(dnsq vic "$R4" cname.evil.test | grep -o 10.9.9.9)" "10.9.9.9"
+got=$(dnsq vic "$R4" r10.other.test)
+t_ok "rebind_ok: a name outside the trusted domain still gives no private address (got: $got)" \
+	not grep -q 10.1.2.5 <<<"$got"
+t_ok "up with rebind_protection = off" sec_up desktop '[dns]' "upstream = $UP" 'rebind_protection = off'
+t_is "protection off: r10.other.test resolves to its private address" "$(dnsq vic "$R4" r10.other.test)" "rcode=0 10.1.2.5"
 t_ok "down" lx down
 t_done

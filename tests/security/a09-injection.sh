@@ -34,7 +34,7 @@ snapshot() {
 	snapshot_files "$SB_STATE" | grep -vE '/(lxc\.log|dnsmasq\.leases)( |$)'
 	find "$SB_LXCPATH" -mindepth 2 -maxdepth 2 -name config -print0 | xargs -0 sha256sum
 	find "$SB_LXCPATH" -mindepth 1 -maxdepth 1 -printf '%f\n'
-	in_router nft -s list ruleset
+	in_router nft -s list ruleset | nft_static
 	in_host nft -s list ruleset
 	in_host ip -o link show | cut -d' ' -f2
 	in_router ip -o addr show

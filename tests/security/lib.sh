@@ -64,6 +64,8 @@ sec_py() {
 
 # counter NAME: packets counted by the guard counter NAME (table bridge lxctogo, in the router's namespace).
 counter() { in_router nft list counter bridge lxctogo "$1" | awk '/packets/ { print $2 }'; }
+# rcounter NAME: packets of a named counter of the router's `table inet lxctogo` (limits, host access).
+rcounter() { in_router nft list counter inet lxctogo "$1" | awk '/packets/ { print $2 }'; }
 # counter_above NAME N: the counter is now above N.
 counter_above() { test "$(counter "$1")" -gt "$2"; }
 # counter_moved_by NAME BEFORE N: the counter moved by at least N.

@@ -52,6 +52,7 @@ static const char canonical_defaults[] = "[network]\n"
 					 "mtu = auto\n"
 					 "router = managed\n"
 					 "bridge_nf = off\n"
+					 "host_access = none\n"
 					 "\n"
 					 "[ipv4]\n"
 					 "guest_subnet = 192.168.254.0/24\n"
@@ -67,6 +68,8 @@ static const char canonical_defaults[] = "[network]\n"
 					 "[dns]\n"
 					 "domain = lxtg.internal\n"
 					 "upstream = auto\n"
+					 "rebind_protection = on\n"
+					 "rebind_ok = none\n"
 					 "\n"
 					 "[server]\n"
 					 "ipv4_pool = 192.0.2.100-192.0.2.120\n"
@@ -74,7 +77,11 @@ static const char canonical_defaults[] = "[network]\n"
 					 "inbound = ports\n"
 					 "\n"
 					 "[guests]\n"
-					 "provision_dir = none\n";
+					 "provision_dir = none\n"
+					 "max_connections = 8192\n"
+					 "new_connections = 200\n"
+					 "dns_rate = 100\n"
+					 "dhcp_rate = 5\n";
 
 static char *print_conf(const struct conf *c)
 {
@@ -415,6 +422,38 @@ static const struct {
 	 "t.conf:2: host_prefix fd00:aaaa:253::/64 overlaps ipv6_prefix fd00:aaaa:253::/64\n"},
 	{"[server]\ninbound = closed\n",
 	 "t.conf:2: inbound: invalid value 'closed' (expected ports or open)\n"},
+	{"[network]\nhost_access = ssh\n",
+	 "t.conf:2: host_access: invalid entry 'ssh' (expected none, all, or PROTO/PORT entries "
+	 "like tcp/22, udp/53)\n"},
+	{"[network]\nhost_access = tcp/22, sctp/9\n",
+	 "t.conf:2: host_access: invalid entry 'sctp/9' (expected none, all, or PROTO/PORT entries "
+	 "like tcp/22, udp/53)\n"},
+	{"[network]\nhost_access = tcp/0\n",
+	 "t.conf:2: host_access: invalid entry 'tcp/0' (expected none, all, or PROTO/PORT entries "
+	 "like tcp/22, udp/53)\n"},
+	{"[network]\nhost_access = tcp/22,,udp/53\n",
+	 "t.conf:2: host_access: empty entry in list 'tcp/22,,udp/53'\n"},
+	{"[dns]\nrebind_protection = yes\n",
+	 "t.conf:2: rebind_protection: invalid value 'yes' (expected on or off)\n"},
+	/* a single label would trust a whole top-level domain */
+	{"[dns]\nrebind_ok = corp.example, com\n",
+	 "t.conf:2: rebind_ok: invalid domain 'com' (a domain of two labels or more, e.g. "
+	 "corp.example)\n"},
+	{"[dns]\nrebind_ok = a.b\nlocal=/x/\n",
+	 "t.conf:3: unknown key 'local' in section [dns]\n"},
+	{"[dns]\nrebind_ok = a.b/#x\n",
+	 "t.conf:2: rebind_ok: invalid domain 'a.b/#x' (a domain of two labels or more, e.g. "
+	 "corp.example)\n"},
+	{"[guests]\nmax_connections = 10\n",
+	 "t.conf:2: max_connections: invalid value '10' (expected a whole number from 64 to "
+	 "1048576)\n"},
+	{"[guests]\ndns_rate = 0\n",
+	 "t.conf:2: dns_rate: invalid value '0' (expected a whole number from 10 to 1000000)\n"},
+	{"[guests]\ndhcp_rate = 5/s\n",
+	 "t.conf:2: dhcp_rate: invalid value '5/s' (expected a whole number from 1 to 10000)\n"},
+	{"[guests]\nnew_connections = 010\n",
+	 "t.conf:2: new_connections: invalid value '010' (expected a whole number from 10 to "
+	 "1000000)\n"},
 	/* a refused key is left out of the cross-checks instead of cascading */
 	{"[ipv4]\nguest_subnet = 10.0.0.1/24\ndhcp_range = 192.168.1.1-192.168.1.9\n",
 	 "t.conf:2: guest_subnet: invalid CIDR '10.0.0.1/24' (host bits set)\n"},
@@ -552,6 +591,10 @@ static void test_round_trip(void)
 	    "ipv6_prefix = 2001:db8:0:1::/64\ninbound = open\n",
 	    "[ipv4]\nlease_time = 121\n[dns]\nupstream = ::ffff:8.8.8.8\n",
 	    "[dns]\nupstream = 1.1.1.1, 1.1.1.1, 1.1.1.1, 1.1.1.1\n",
+	    "[network]\nhost_access = tcp/22 udp/5353,tcp/8080\n[dns]\nrebind_protection = off\n"
+	    "rebind_ok = corp.example, intra.corp.example\n[guests]\nmax_connections = 64\n"
+	    "new_connections = 10\ndns_rate = 1000000\ndhcp_rate = 10000\n",
+	    "[network]\nhost_access = all\n",
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(texts); i++) {
@@ -585,6 +628,13 @@ static void test_round_trip(void)
 		conf_defaults(&b);
 		strcpy(b.uplink, "eth1");
 		tap_ok(!conf_equal(&a, &b), "conf_equal sees an uplink change");
+		conf_defaults(&b);
+		b.host_access = HOST_ACCESS_PORTS;
+		b.n_host_ports = 1;
+		tap_ok(!conf_equal(&a, &b), "conf_equal sees a host_access change");
+		conf_defaults(&b);
+		b.dns_rate = 7;
+		tap_ok(!conf_equal(&a, &b), "conf_equal sees a dns_rate change");
 		conf_defaults(&b);
 		b.server_prefix.plen = 7;
 		tap_ok(conf_equal(&a, &b), "conf_equal ignores server_prefix while it is auto");
