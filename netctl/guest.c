@@ -579,9 +579,12 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 			g->ip4 = cand;
 			break;
 		}
+		/* Pool full: a private address behind NAT, as in desktop mode. */
 		if (!g->ip4.s_addr)
-			return fail(e, -ENOSPC, "guest add: no free address left in ipv4_pool");
-	} else {
+			log_info("ipv4_pool is full: %s gets a private address (NAT) from dhcp_range",
+				 req->name);
+	}
+	if (!g->ip4.s_addr) {
 		uint32_t lo = ip4_h(c->dhcp_start), hi = ip4_h(c->dhcp_end);
 		_cleanup_free_ uint32_t *held = NULL;
 		struct taken t;

@@ -221,6 +221,27 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 	return tmpl_render(tmpl_dnsmasq_conf_in, vars, ARRAY_SIZE(vars), ret);
 }
 
+int render_udhcpc_script(const struct conf *c, uint32_t mtu, char **ret)
+{
+	char pool[INET_ADDRSTRLEN] = "", r4[INET_ADDRSTRLEN], lease[32], mtus[16];
+
+	/* Server mode with the router on the LAN: the script hands dnsmasq the LAN's
+	 * netmask and gateway for the pool guests' leases. */
+	if (c->mode == MODE_SERVER && c->attach != ATTACH_ROUTED)
+		ntop4(c->pool_start, pool);
+	ntop4(conf_router_ip4(c), r4);
+	if (c->lease_time)
+		snprintf(lease, sizeof(lease), "%us", c->lease_time);
+	else
+		snprintf(lease, sizeof(lease), "infinite");
+	snprintf(mtus, sizeof(mtus), "%u", mtu);
+	const struct tmpl_var vars[] = {
+		{"POOL", pool},	  {"GUEST_IF", ROUTER_GUEST_IF}, {"LEASE", lease},
+		{"ROUTER4", r4}, {"DOMAIN", c->domain},		 {"MTU", mtus},
+	};
+	return tmpl_render(tmpl_udhcpc_script, vars, ARRAY_SIZE(vars), ret);
+}
+
 int render_radvd(const struct conf *c, uint32_t mtu, char **ret)
 {
 	char prefix[INET6_ADDRSTRLEN + 4], p[INET6_ADDRSTRLEN], r6[INET6_ADDRSTRLEN], mtus[16];
@@ -401,17 +422,16 @@ int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret)
 	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN + 3] = "", mac[MAC_STRLEN];
 	struct sbuf b = {0};
 
-	/* A guest with a LAN address is configured statically: no DHCP for it. */
-	if (publish_v4(c, g)) {
-		sb_printf(&b, "%s,ignore\n", mac_format(g->mac, mac));
-		return sb_finish(&b, ret);
-	}
 	if (g->has_ip6 && c->ipv6) {
 		a6[0] = '[';
 		ntop6(&g->ip6, a6 + 1);
 		strcat(a6, "],");
 	}
-	sb_printf(&b, "%s,%s,%s%s\n", mac_format(g->mac, mac), ntop4(g->ip4, a4), a6, g->name);
+	/* A guest with a LAN address leases it from the pool's context (pool.conf,
+	 * written by the router's DHCP client from the LAN's lease); the tag keeps
+	 * it out of the guest subnet's dynamic range while there is none. */
+	sb_printf(&b, "%s,%s%s,%s%s\n", mac_format(g->mac, mac),
+		  publish_v4(c, g) ? "set:poolguest," : "", ntop4(g->ip4, a4), a6, g->name);
 	return sb_finish(&b, ret);
 }
 

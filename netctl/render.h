@@ -27,6 +27,8 @@ int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **r
 int render_inittab(const struct conf *c, char **ret);
 int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret);
 int render_radvd(const struct conf *c, uint32_t mtu, char **ret);
+/* The router's udhcpc event script (managed-rootfs/udhcpc.script). */
+int render_udhcpc_script(const struct conf *c, uint32_t mtu, char **ret);
 /* The whole router ruleset as one nft script: replace our table, then fill its sets. */
 int render_ruleset(const struct conf *c, const struct registry *reg, char **ret);
 /* The host's guest-port guards (table bridge lxctogo) with every guest's elements. */

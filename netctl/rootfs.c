@@ -142,7 +142,7 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 					       {"usr/lib", "lib"},
 					       {"usr/lib64", "lib64"},
 					       {"/run", "var/run"}};
-	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL;
+	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL, *udhcpc = NULL;
 	char path[PATH_MAX];
 	int r;
 
@@ -167,11 +167,13 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	if (r == 0)
 		r = render_dnsmasq(c, f->mtu, &dnsmasq);
 	if (r == 0)
+		r = render_udhcpc_script(c, f->mtu, &udhcpc);
+	if (r == 0)
 		r = render_lxc_conf(c, f, &lxcconf);
 	if (r < 0)
 		return fail(e, r, "rendering router files: %s", strerror(-r));
 	if ((r = rootfs_write_file(p, "etc/inittab", inittab, 0644, &br->inittab_changed, e)) ||
-	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", tmpl_udhcpc_script, 0755,
+	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", udhcpc, 0755,
 				   &br->inittab_changed, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644, &br->dnsmasq_changed,
 				   e)) ||

@@ -15,6 +15,7 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 {
 	const char *v6 = c->ipv6 ? "0" : "1";
 	const char *server = c->mode == MODE_SERVER && c->ipv6 ? "1" : "0";
+	const char *server4 = c->mode == MODE_SERVER ? "1" : "0";
 	int r;
 
 	struct {
@@ -48,6 +49,11 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 		{"net/ipv4/neigh/" ROUTER_UPLINK_IF "/proxy_delay", "0"},
 		{"net/ipv6/neigh/" ROUTER_UPLINK_IF "/proxy_delay", "0"},
 		{"net/ipv6/conf/all/proxy_ndp", server},
+		/* Server-mode guests lease their LAN address with the LAN's netmask
+		 * and gateway: the router answers ARP on the guest link for the rest
+		 * of the LAN and routes it (never for another guest on eth1). */
+		{"net/ipv4/conf/" ROUTER_GUEST_IF "/proxy_arp", server4},
+		{"net/ipv4/neigh/" ROUTER_GUEST_IF "/proxy_delay", "0"},
 		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/proxy_ndp", server},
 		/* Bridged guest frames go through the guards (table bridge), not through
 		 * the router's forward chain as well. These are the router's own: every

@@ -38,7 +38,7 @@ static const char registry[] =
 static const struct want cases[] = {
 	{"", F_DNSMASQ,
 	 {"interface=eth1", "interface=eth2", "no-dhcp-interface=eth2",
-	  "dhcp-range=set:guests,192.168.254.101,192.168.254.200,255.255.255.0,3600s",
+	  "dhcp-range=set:guests,tag:!poolguest,192.168.254.101,192.168.254.200,255.255.255.0,3600s",
 	  "dhcp-option=tag:guests,option:mtu,1500", "resolv-file=/lxtg/run/resolv.conf"},
 	 {"interface=eth0", "no-resolv"}},
 	{"[dns]\nupstream = 192.0.2.1, 2001:db8::53\n", F_DNSMASQ,
@@ -279,14 +279,26 @@ int main(void)
 			tap_ok(radvd_configtest(out) == 0, "case %zu: radvd --configtest accepts it", i);
 		free(out);
 	}
-	/* A pool guest in server mode is configured statically: dnsmasq must ignore it. */
+	/* A pool guest in server mode leases its LAN address from the pool's context
+	 * only (tag poolguest keeps it out of the guest subnet's range). */
 	{
 		struct conf c;
 		char *out = NULL;
 
 		conf_parse_buffer("t.conf", "[network]\nmode = server\n", 23, &c, &errs);
 		render_guest_dhcp(&c, &reg.guests[1], &out);
-		tap_is_str(out, "02:00:00:00:00:02,ignore\n", "server mode: pool guest gets no DHCP");
+		tap_is_str(out, "02:00:00:00:00:02,set:poolguest,192.0.2.100,[2001:db8:1::2],pub\n",
+			   "server mode: pool guest leases its pool address, tagged");
+		free(out);
+		out = NULL;
+		render_udhcpc_script(&c, 1500, &out);
+		tap_ok(out && strstr(out, "\tpool=192.0.2.100\n") && !strstr(out, "{{"),
+		       "server mode: the router's udhcpc script knows the pool");
+		free(out);
+		out = NULL;
+		conf_parse_buffer("t.conf", "[network]\nmode = server\nattach = routed\n", 40, &c, &errs);
+		render_udhcpc_script(&c, 1500, &out);
+		tap_ok(out && strstr(out, "\tpool=\n"), "server mode, routed attach: no pool in the script");
 		free(out);
 	}
 	test_lxc_net();
