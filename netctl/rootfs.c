@@ -174,7 +174,7 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 		return fail(e, r, "rendering router files: %s", strerror(-r));
 	if ((r = rootfs_write_file(p, "etc/inittab", inittab, 0644, &br->inittab_changed, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", udhcpc, 0755,
-				   &br->inittab_changed, e)) ||
+				   &br->udhcpc_changed, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644, &br->dnsmasq_changed,
 				   e)) ||
 	    (r = rootfs_write_file(p, "etc/passwd",

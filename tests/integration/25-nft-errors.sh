@@ -44,10 +44,11 @@ WEB4=$(json_field web ipv4)
 t_ok "control: web's address $WEB4 is in the router's guest4 set" grep_out "$WEB4" guest4
 
 # ---- a set of another key type: the kernel refuses the element (EINVAL)
-# ipv6_addr keys are 16 bytes, a guest's IPv4 address is 4. The forward chain uses guest4.
+# ipv6_addr keys are 16 bytes, a guest's IPv4 address is 4. The forward and raw_pre chains use guest4.
 retype() {
 	in_router nft -f - <<'EOF'
 flush chain inet lxctogo forward
+flush chain inet lxctogo raw_pre
 delete set inet lxctogo guest4
 add set inet lxctogo guest4 { type ipv6_addr; }
 EOF
