@@ -126,6 +126,11 @@ size_t elems_guest(const struct conf *c, const struct guest *g, struct elem_desc
 		f_ifname(&e->key[0], port);
 		f_mac(&e->key[1], g->mac);
 		f_ip6(&e->key[2], a, F_IP6_RAW);
+
+		/* Recorded: no other guest may claim it (FCFS learning). */
+		e = next(out, &n, ELEM_GUARD, "claimed6");
+		e->n_key = 1;
+		f_ip6(&e->key[0], a, F_IP6_RAW);
 	}
 	return n;
 }

@@ -368,14 +368,45 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 	return sb_finish(&b, ret);
 }
 
-int render_guard(const struct conf *c, const struct registry *reg, char **ret)
+/* An IPv6 address as the raw 128-bit integer the guard's claimed6 set holds. */
+static void raw6(struct sbuf *b, const struct in6_addr *a)
+{
+	sb_printf(b, "0x");
+	for (int i = 0; i < 16; i++)
+		sb_printf(b, "%02x", a->s6_addr[i]);
+}
+
+int render_guard(const struct conf *c, const struct registry *reg, const uint8_t router_mac[6],
+		 char **ret)
 {
 	struct sbuf b = {0};
+	struct in6_addr r6, ll;
+	struct ip6_net llnet = {.plen = 64};
 	int r;
 
+	/* The prefixes in which a guest may claim addresses: link-local always;
+	 * the guest prefix in desktop mode. In server mode the LAN would not
+	 * reach a claimed address (no proxy NDP for it), so guests keep their
+	 * recorded one there. */
 	sb_printf(&b, "table bridge lxctogo {}\ndelete table bridge lxctogo\n"
-		      "define GUEST_PORTS = \"" GUEST_PORT_PREFIX "*\"\n%s",
-		  tmpl_guard_nft);
+		      "define GUEST_PORTS = \"" GUEST_PORT_PREFIX "*\"\n"
+		      "define LEARN6 = { 0xfe80000000000000");
+	if (c->mode == MODE_DESKTOP && c->ipv6 && c->guest_prefix.plen == 64) {
+		sb_printf(&b, ", 0x");
+		for (int i = 0; i < 8; i++)
+			sb_printf(&b, "%02x", c->guest_prefix.addr.s6_addr[i]);
+	}
+	sb_printf(&b, " }\n%s", tmpl_guard_nft);
+	/* The router's own addresses on eth1 are nobody's to claim. */
+	conf_router_ip6(c, &r6);
+	llnet.addr.s6_addr[0] = 0xfe;
+	llnet.addr.s6_addr[1] = 0x80;
+	ip6_eui64(&llnet, router_mac, &ll);
+	sb_printf(&b, "add element bridge lxctogo claimed6 { ");
+	raw6(&b, &r6);
+	sb_printf(&b, ", ");
+	raw6(&b, &ll);
+	sb_printf(&b, " }\n");
 	r = render_elems(c, reg, ELEM_GUARD, &b);
 	if (r < 0)
 		b.err = r;

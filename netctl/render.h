@@ -32,7 +32,9 @@ int render_udhcpc_script(const struct conf *c, uint32_t mtu, char **ret);
 /* The whole router ruleset as one nft script: replace our table, then fill its sets. */
 int render_ruleset(const struct conf *c, const struct registry *reg, char **ret);
 /* The host's guest-port guards (table bridge lxctogo) with every guest's elements. */
-int render_guard(const struct conf *c, const struct registry *reg, char **ret);
+/* The guards' table; @router_mac: the router's eth1 MAC (its link-local address is claimed). */
+int render_guard(const struct conf *c, const struct registry *reg, const uint8_t router_mac[6],
+		 char **ret);
 /* attach = routed: the host's own NAT table (inet lxctogo in the host). */
 int render_host_routed(const struct conf *c, const struct registry *reg, char **ret);
 /* Just the `define`s for ruleset/lxctogo.nft. */

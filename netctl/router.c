@@ -295,7 +295,10 @@ static int up_inside(struct up *u, struct errmsg *e)
 	r = netns_enter_pid(u->holder, &saved);
 	if (r < 0)
 		return fail(e, r, "entering the router's network namespace: %s", strerror(-r));
-	r = routerns_configure(&u->model, &u->reg, e);
+	uint8_t macs[3][6];
+
+	paths_router_macs(u->p, u->c, macs);
+	r = routerns_configure(&u->model, &u->reg, macs[1], e);
 	if (r == 0)
 		r = routerns_publish(u->c, &u->reg, u->deadline, &u->learned, &u->model, e);
 	netns_leave(saved);

@@ -131,7 +131,8 @@ static int inside_links(struct nlk *nl, const struct conf *c, struct errmsg *e)
 }
 
 /* The router's table, then the guest-port guards on its bridge: each one transaction with every guest. */
-static int inside_ruleset(const struct conf *c, const struct registry *reg, struct errmsg *e)
+static int inside_ruleset(const struct conf *c, const struct registry *reg,
+			  const uint8_t router_mac[6], struct errmsg *e)
 {
 	_cleanup_free_ char *rules = NULL, *guard = NULL;
 	int r = render_ruleset(c, reg, &rules);
@@ -139,7 +140,7 @@ static int inside_ruleset(const struct conf *c, const struct registry *reg, stru
 	r = nftx_load("the router ruleset", r, rules, e);
 	if (r < 0)
 		return r;
-	r = render_guard(c, reg, &guard);
+	r = render_guard(c, reg, router_mac, &guard);
 	return nftx_load("the guest guards", r, guard, e);
 }
 
@@ -158,7 +159,8 @@ bool routerns_has_segment(pid_t pid)
 	return ok;
 }
 
-int routerns_configure(const struct conf *c, const struct registry *reg, struct errmsg *e)
+int routerns_configure(const struct conf *c, const struct registry *reg,
+		       const uint8_t router_mac[6], struct errmsg *e)
 {
 	struct nlk *nl = NULL;
 	int r;
@@ -171,7 +173,7 @@ int routerns_configure(const struct conf *c, const struct registry *reg, struct 
 		return fail(e, r, "netlink in the router: %s", strerror(-r));
 	r = inside_links(nl, c, e);
 	nlk_close(nl);
-	return r < 0 ? r : inside_ruleset(c, reg, e);
+	return r < 0 ? r : inside_ruleset(c, reg, router_mac, e);
 }
 
 void routerns_learn_prefix(struct nlk *nl, const char *ifname, const struct conf *c,

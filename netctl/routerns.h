@@ -13,7 +13,9 @@
 #include "state.h"
 
 /* Sysctls, addresses, links up, the default route (routed), then the whole ruleset. */
-int routerns_configure(const struct conf *c, const struct registry *reg, struct errmsg *e);
+/* @router_mac: the router's eth1 MAC (paths_router_macs()[1]), for the guards. */
+int routerns_configure(const struct conf *c, const struct registry *reg,
+		       const uint8_t router_mac[6], struct errmsg *e);
 /* Is the namespace of @pid a segment (its eth1 is the guest bridge)? */
 bool routerns_has_segment(pid_t pid);
 /*

@@ -41,6 +41,9 @@ struct row {
 	char lan[2][4][INET6_ADDRSTRLEN + 4]; /* [0] IPv4, [1] IPv6: "ADDR/LEN" */
 	size_t n_lan[2];
 	bool lan_default; /* an IPv4 default route toward the LAN */
+	/* guest row: IPv6 addresses it claimed itself (the guards' port_ip6_dyn) */
+	char learned[8][INET6_ADDRSTRLEN + 4];
+	size_t n_learned;
 };
 
 #define DRIFT_MAX 8
@@ -86,6 +89,59 @@ static size_t find_drift(const struct paths *p, const struct conf *c, pid_t pid,
 		netns_leave(saved);
 	}
 #undef DRIFT
+	return n;
+}
+
+/* The guards' table as text, read in the router's namespace (NULL if there is none). */
+static char *guard_listing(pid_t pid)
+{
+	char *listing = NULL;
+	int saved;
+
+	if (!pid || netns_enter_pid(pid, &saved) < 0)
+		return NULL;
+	if (nftx_list_table("bridge", "lxctogo", false, &listing) < 0) {
+		free(listing);
+		listing = NULL;
+	}
+	netns_leave(saved);
+	return listing;
+}
+
+/*
+ * The addresses the guards learned for @port: elements of set port_ip6_dyn,
+ * listed as "PORT" . MAC . 0xHEX (the key is a raw 128-bit value).
+ */
+static size_t learned_of(const char *listing, const char *port, char out[][INET6_ADDRSTRLEN + 4],
+			 size_t max)
+{
+	const char *set = listing ? strstr(listing, "set port_ip6_dyn {") : NULL;
+	const char *end = set ? strstr(set, "\n\t}") : NULL;
+	char key[IFNAMSIZ + 8];
+	size_t n = 0;
+
+	snprintf(key, sizeof(key), "\"%s\" . ", port);
+	for (const char *q = set; q && end && n < max && (q = strstr(q, key)) && q < end; q++) {
+		const char *hex = strstr(q, " . 0x");
+		struct in6_addr a;
+		size_t len;
+
+		if (!hex || hex > end)
+			break;
+		hex += 5;
+		len = strspn(hex, "0123456789abcdef");
+		if (len == 0 || len > 32)
+			continue;
+		memset(&a, 0, sizeof(a));
+		/* right-aligned: leading zero nibbles may be left out */
+		for (size_t i = 0; i < len; i++) {
+			size_t nib = 32 - len + i;
+			unsigned v = (unsigned)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+
+			a.s6_addr[nib / 2] |= (uint8_t)(nib % 2 ? v : v << 4);
+		}
+		inet_ntop(AF_INET6, &a, out[n++], INET6_ADDRSTRLEN);
+	}
 	return n;
 }
 
@@ -149,6 +205,8 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 		fprintf(f, "]");
 		if (r->published)
 			fprintf(f, ",\"published\":%s", streq(r->published, "yes") ? "true" : "false");
+		if (streq(r->kind, "guest"))
+			json_list(f, "learned_ipv6", r->learned, r->n_learned);
 		if (streq(r->kind, "router")) {
 			fprintf(f, ",\"attach\":");
 			json_print_string(f, r->attach);
@@ -181,6 +239,13 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 	if (w[8])
 		fprintf(f, "  %s", r->published ? r->published : "-");
 	fputc('\n', f);
+	/* Addresses the guest chose itself (stable-privacy, temporary), one line. */
+	if (r->n_learned) {
+		fprintf(f, "%-*s  learned:", w[0], "");
+		for (size_t i = 0; i < r->n_learned; i++)
+			fprintf(f, " %s", r->learned[i]);
+		fputc('\n', f);
+	}
 }
 
 static void fill_ct(struct row *row, const char *lxcpath, const char *name)
@@ -269,6 +334,7 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 	_cleanup_free_ struct row *rows = NULL;
 	size_t n = 0;
 	int w[9] = {0}, r;
+	_cleanup_free_ char *guards = NULL;
 
 	r = cli_prepare(ctx, verb, CLI_RUNTIME, NULL, 0, &env);
 	if (r != EXIT_OK)
@@ -309,10 +375,13 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 			inet_ntop(AF_INET6, &a6, row->ipv6, sizeof(row->ipv6));
 		}
 	}
+	if (router_row && rows[0].pid)
+		guards = guard_listing(rows[0].pid);
 	for (size_t i = 0; i < reg.n_guests; i++) {
 		const struct guest *g = &reg.guests[i];
 		struct row *row;
 		size_t off = 0;
+		char port[IFNAMSIZ];
 
 		if (only && !in_file(only, g->name))
 			continue;
@@ -324,6 +393,8 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 		if (g->has_ip6 && c->ipv6)
 			inet_ntop(AF_INET6, &g->ip6, row->ipv6, sizeof(row->ipv6));
 		mac_format(g->mac, row->mac);
+		guest_port_name(g->name, port);
+		row->n_learned = learned_of(guards, port, row->learned, ARRAY_SIZE(row->learned));
 		if (publish_v4(c, g) || publish_v6(c, g))
 			row->published = publish_present(p, c, g) ? "yes" : "no";
 		for (size_t j = 0; j < reg.n_ports; j++) {

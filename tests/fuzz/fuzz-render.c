@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_nft(out, "table inet lxctogo {\n\t# Addresses");
 		free(out);
 	}
-	if (render_guard(&c, &reg, &out) == 0) {
+	if (render_guard(&c, &reg, (const uint8_t[6]){2, 0, 0, 0, 0xfe, 1}, &out) == 0) {
 		check_nft(out, "table bridge lxctogo {\n");
 		free(out);
 	}

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # A5 IP spoofing: guest "evil" sends IPv4 and IPv6 packets whose source is guest "vic"'s,
-# the router's, a LAN host's, an outside, a loopback, a broadcast or an unassigned
-# address of the guest prefix (scapy with evil's own MAC), and pings from foreign
-# addresses it configured itself (ip addr). None reaches the router, vic or the LAN; the
-# ip_spoof counter moves. Positive controls: evil's own traffic, DHCP DISCOVER/REQUEST
+# the router's, a LAN host's, an outside, a loopback, a broadcast address, or an address
+# of the guest prefix that vic claimed by DAD (scapy with evil's own MAC), and pings from
+# foreign addresses it configured itself (ip addr). None reaches the router, vic or the
+# LAN; the ip_spoof counter moves. (A free address of the guest prefix is no spoof: a guest
+# may claim it, first come first served; a05b-slaac-fcfs.sh tests that.) Positive controls: evil's own traffic, DHCP DISCOVER/REQUEST
 # from 0.0.0.0, a router solicitation and neighbour solicitations from its link-local
 # address, and a DAD probe from :: all pass without moving the counter.
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
@@ -60,13 +61,19 @@ sendp(Ether(src=sys.argv[1], dst="33:33:ff:00:12:34") / IPv6(src="::", dst="ff02
 PY
 t_is "control: none of this moved the ip_spoof counter" "$(counter ip_spoof)" "$spoof0"
 
+# vic claims an address of the guest prefix of its own (DAD, as for a stable-privacy address).
+VC=fd00:aaaa:254::4321
+in_guest vic ip -6 addr add "$VC/64" dev eth0
+t_ok "control: vic claims $VC and reaches the LAN from it" \
+	sb_wait_for "vic's claim" 5000 in_guest vic ping -6 -c1 -W1 -I "$VC" "$SB_LAN_V6"
+
 # ---- attack 1: crafted sources (scapy), each carrying the marker
 before=$(counter ip_spoof)
 sniff_all
 n=$(send "${G4[vic]},$R4" "$R4,${G4[vic]},${GMAC[vic]}" "$SB_PEER_V4,$SB_LAN_V4" "198.51.100.1,$SB_LAN_V4" \
 	"127.0.0.1,$R4" "192.168.254.255,$R4" "192.168.254.150,$R4" "0.0.0.0,$R4" "0.0.0.0,${G4[vic]},${GMAC[vic]}" \
 	"${G6[vic]},$R6" "${GLL[vic]},$RLL" "$RLL,${GLL[vic]},${GMAC[vic]}" "$R6,${G6[vic]},${GMAC[vic]}" \
-	"$SB_PEER_V6,$SB_LAN_V6" "fd00:aaaa:254::1234,$SB_LAN_V6" "::1,$R6" "::,$R6" "2001:db8:9999::1,$SB_LAN_V6")
+	"$SB_PEER_V6,$SB_LAN_V6" "$VC,$SB_LAN_V6" "::1,$R6" "::,$R6" "2001:db8:9999::1,$SB_LAN_V6")
 t_is "crafted: 18 spoofed datagrams were sent" "$n" 18
 t_is "crafted: none reached the router, vic or the LAN" "$(sniffed)" "router=0 vic=0 lan=0"
 t_ok "crafted: the ip_spoof counter moved by all of them" counter_moved_by ip_spoof "$before" 18
@@ -74,14 +81,15 @@ t_ok "crafted: the ip_spoof counter moved by all of them" counter_moved_by ip_sp
 # ---- attack 2: evil configures foreign addresses itself and pings from them
 before=$(counter ip_spoof)
 in_guest evil ip addr add "${G4[vic]}/32" dev eth0
-in_guest evil ip -6 addr add "fd00:aaaa:254::6666/128" dev eth0 nodad
+in_guest evil ip -6 addr add "$VC/128" dev eth0 nodad
 t_ok "ip addr: a ping from vic's IPv4 address does not get through" \
 	not in_guest evil ping -c2 -W1 -I "${G4[vic]}" "$R4"
-t_ok "ip addr: a ping from an unassigned IPv6 address does not get through" \
-	not in_guest evil ping -6 -c2 -W1 -I fd00:aaaa:254::6666 "$SB_LAN_V6"
+t_ok "ip addr: a ping from the IPv6 address vic claimed does not get through" \
+	not in_guest evil ping -6 -c2 -W1 -I "$VC" "$SB_LAN_V6"
 t_ok "ip addr: the ip_spoof counter moved" counter_moved_by ip_spoof "$before" 4
 in_guest evil ip addr del "${G4[vic]}/32" dev eth0
-in_guest evil ip -6 addr del "fd00:aaaa:254::6666/128" dev eth0
+in_guest evil ip -6 addr del "$VC/128" dev eth0
+t_ok "vic still reaches the LAN from $VC" in_guest vic ping -6 -c1 -W1 -I "$VC" "$SB_LAN_V6"
 
 # ---- vic and the router are unaffected
 t_is "the router's entry for vic is still vic's MAC" "$(neigh_of in_router "${G4[vic]}")" "${GMAC[vic]}"

@@ -118,8 +118,10 @@ static const struct want_elem web_v6[] = {
     G("port_ip4 { \"lxg-web\" . " MAC1 " . 192.168.254.101 }"),
     G("port_ip6 { \"lxg-web\" . " MAC1 " . fe80::ff:fe00:1 }"),
     G("port_nd { \"lxg-web\" . " MAC1 " . 0xfe80000000000000000000fffe000001 }"),
+    G("claimed6 { 0xfe80000000000000000000fffe000001 }"),
     G("port_ip6 { \"lxg-web\" . " MAC1 " . fd00:aaaa:254::1 }"),
     G("port_nd { \"lxg-web\" . " MAC1 " . 0xfd00aaaa025400000000000000000001 }"),
+    G("claimed6 { 0xfd00aaaa025400000000000000000001 }"),
 };
 
 /* IPv6 off (config) or no IPv6 address (guest): the link-local address is still guarded. */
@@ -130,6 +132,7 @@ static const struct want_elem web_v4[] = {
     G("port_ip4 { \"lxg-web\" . " MAC1 " . 192.168.254.101 }"),
     G("port_ip6 { \"lxg-web\" . " MAC1 " . fe80::ff:fe00:1 }"),
     G("port_nd { \"lxg-web\" . " MAC1 " . 0xfe80000000000000000000fffe000001 }"),
+    G("claimed6 { 0xfe80000000000000000000fffe000001 }"),
 };
 
 static const struct want_elem pub_v6[] = {
@@ -140,8 +143,10 @@ static const struct want_elem pub_v6[] = {
     G("port_ip4 { \"lxg-pub\" . " MAC2 " . 192.0.2.100 }"),
     G("port_ip6 { \"lxg-pub\" . " MAC2 " . fe80::ff:fe00:2 }"),
     G("port_nd { \"lxg-pub\" . " MAC2 " . 0xfe80000000000000000000fffe000002 }"),
+    G("claimed6 { 0xfe80000000000000000000fffe000002 }"),
     G("port_ip6 { \"lxg-pub\" . " MAC2 " . 2001:db8:1::2 }"),
     G("port_nd { \"lxg-pub\" . " MAC2 " . 0x20010db8000100000000000000000002 }"),
+    G("claimed6 { 0x20010db8000100000000000000000002 }"),
 };
 
 /* A name too long for "lxg-NAME": the hashed port name (FNV-1a, computed independently). */
@@ -152,6 +157,7 @@ static const struct want_elem long_v4[] = {
     G("port_ip4 { \"lxg-averyl5be81\" . aa:bb:cc:00:00:07 . 192.168.254.7 }"),
     G("port_ip6 { \"lxg-averyl5be81\" . aa:bb:cc:00:00:07 . fe80::a8bb:ccff:fe00:7 }"),
     G("port_nd { \"lxg-averyl5be81\" . aa:bb:cc:00:00:07 . 0xfe80000000000000a8bbccfffe000007 }"),
+    G("claimed6 { 0xfe80000000000000a8bbccfffe000007 }"),
 };
 
 static void test_guest(void)
@@ -204,11 +210,14 @@ static void test_guest(void)
 			tap_ok(n >= 9 && streq(e[3].set, "port_chaddr") &&
 				   e[3].key[1].kind == F_MAC_RAW,
 			       "elems_guest: port_chaddr matches the MAC as raw payload");
-			tap_ok(n >= 9 && e[6].key[2].kind == F_IP6_RAW &&
-				   e[8].key[2].kind == F_IP6_RAW &&
-				   !memcmp(&e[8].key[2].ip6, &g.ip6, 16) &&
-				   e[5].key[2].kind == F_IP6 && e[7].key[2].kind == F_IP6,
-			       "elems_guest: port_nd keys are raw IPv6, port_ip6 keys addresses");
+			tap_ok(n >= 11 && e[6].key[2].kind == F_IP6_RAW &&
+				   e[9].key[2].kind == F_IP6_RAW &&
+				   !memcmp(&e[9].key[2].ip6, &g.ip6, 16) &&
+				   e[5].key[2].kind == F_IP6 && e[8].key[2].kind == F_IP6 &&
+				   streq(e[10].set, "claimed6") && e[10].key[0].kind == F_IP6_RAW &&
+				   !memcmp(&e[10].key[0].ip6, &g.ip6, 16),
+			       "elems_guest: port_nd and claimed6 keys are raw IPv6, port_ip6 keys "
+			       "addresses");
 			tap_ok(n >= 1 && e[0].n_key == 1 && e[0].key[0].kind == F_IP4 &&
 				   e[0].key[0].ip4.s_addr == g.ip4.s_addr,
 			       "elems_guest: guest4 key is the guest's IPv4 address");

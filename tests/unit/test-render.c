@@ -259,7 +259,7 @@ int main(void)
 			r = render_ruleset(&c, &reg, &out);
 			break;
 		case F_GUARD:
-			r = render_guard(&c, &reg, &out);
+			r = render_guard(&c, &reg, (const uint8_t[6]){2, 0, 0, 0, 0xfe, 1}, &out);
 			break;
 		case F_HOSTS:
 			r = render_guest_hosts(&c, &reg.guests[0], &out);
