@@ -558,11 +558,7 @@ static int run_start(const struct paths *p, const struct conf *c, const char *na
 	}
 	g = *registry_find(&reg, name);
 	registry_free(&reg);
-	struct lxcw_info info = {0};
-
-	if (lxcw_info(p->lxcpath, name, false, &info) < 0 || !info.running)
-		info.pid = 0;
-	return ready_guest(p, c, &g, !publish_v4(c, &g), info.pid, now_ms() + APPLY_READY_MS, e);
+	return ready_guest(p, c, &g, !publish_v4(c, &g), now_ms() + APPLY_READY_MS, e);
 }
 
 static int run_step(const struct paths *p, const struct conf *c, const struct apply_opts *o,

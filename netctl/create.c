@@ -399,13 +399,8 @@ static int bring_up(const struct paths *p, const struct conf *c, const struct cr
 	if (r < 0)
 		return fail(e, r, "guest create: starting %s: %s", name, strerror(-r));
 	progress(name, "waiting for its lease and its name");
-	struct lxcw_info info = {0};
-
-	if (lxcw_info(p->lxcpath, name, false, &info) < 0 || !info.running)
-		info.pid = 0;
 	/* A LAN (pool) address is set by LXC, not leased. */
-	return ready_guest(p, c, ret, !publish_v4(c, ret), info.pid, now_ms() + CREATE_READY_MS,
-			   e);
+	return ready_guest(p, c, ret, !publish_v4(c, ret), now_ms() + CREATE_READY_MS, e);
 }
 
 int guest_create(const struct paths *p, const struct conf *c, const struct create_req *req,

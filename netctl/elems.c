@@ -135,6 +135,23 @@ size_t elems_guest(const struct conf *c, const struct guest *g, struct elem_desc
 	return n;
 }
 
+size_t elems_router(const struct conf *c, const uint8_t router_mac[6], struct elem_desc *out)
+{
+	struct in6_addr a[2];
+	size_t n = 0;
+
+	/* Its addresses on eth1 are nobody's to claim (the guards' FCFS learning). */
+	conf_router_ip6(c, &a[0]);
+	link_local(router_mac, &a[1]);
+	for (int i = 0; i < 2; i++) {
+		struct elem_desc *e = next(out, &n, ELEM_GUARD, "claimed6");
+
+		e->n_key = 1;
+		f_ip6(&e->key[0], &a[i], F_IP6_RAW);
+	}
+	return n;
+}
+
 size_t elems_port(const struct conf *c, const struct guest *g, const struct port_fwd *p,
 		  struct elem_desc *out)
 {

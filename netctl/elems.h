@@ -49,6 +49,8 @@ bool publish_v6(const struct conf *c, const struct guest *g);
 int guest_port_name(const char *name, char ret[IFNAMSIZ]);
 /* Elements of one guest (router sets and host guards). Returns the count. */
 size_t elems_guest(const struct conf *c, const struct guest *g, struct elem_desc *out);
+/* The router's own elements (its eth1 addresses in claimed6), for `up`. Returns the count. */
+size_t elems_router(const struct conf *c, const uint8_t router_mac[6], struct elem_desc *out);
 /* Elements of one port forward. Returns the count. */
 size_t elems_port(const struct conf *c, const struct guest *g, const struct port_fwd *p,
 		  struct elem_desc *out);

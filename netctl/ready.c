@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "fsutil.h"
+#include "lxcw.h"
 #include "ready.h"
 #include "util.h"
 
@@ -291,7 +292,7 @@ static bool has_default_route4(pid_t pid)
 }
 
 int ready_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool lease,
-		pid_t pid, long deadline, struct errmsg *e)
+		long deadline, struct errmsg *e)
 {
 	struct in_addr a = {0};
 	bool have_lease = !lease, have_name = false;
@@ -316,8 +317,12 @@ int ready_guest(const struct paths *p, const struct conf *c, const struct guest 
 	/* The router has acked the lease; the guest's DHCP client sets its route a
 	 * moment later. A hook that runs now expects the network: wait for the
 	 * route a little, but a guest that takes no default route is still ready. */
-	for (long until = now_ms() + READY_ROUTE_MS; lease && pid > 0 && now_ms() < until;) {
-		if (has_default_route4(pid))
+	struct lxcw_info info = {0};
+
+	if (!lease || lxcw_info(p->lxcpath, g->name, false, &info) < 0 || !info.running)
+		return 0;
+	for (long until = now_ms() + READY_ROUTE_MS; info.pid > 0 && now_ms() < until;) {
+		if (has_default_route4(info.pid))
 			break;
 		poll(NULL, 0, 10);
 	}

@@ -37,8 +37,8 @@ void ready_restart_daemon(pid_t init, const char *comm);
  * ready_guest - wait (bounded by @deadline) until the guest holds its
  * address by DHCP (with @lease: dnsmasq's lease file has its MAC and IPv4)
  * and the router resolves NAME.DOMAIN to it; with a lease, then up to 2 s more
- * until the guest's init @pid (0: unknown) sees a default route. 0 or
- * -ETIMEDOUT with e->msg.
+ * until the running container sees a default route. 0 or -ETIMEDOUT with
+ * e->msg.
  */
 int ready_guest(const struct paths *p, const struct conf *c, const struct guest *g, bool lease,
-		pid_t pid, long deadline, struct errmsg *e);
+		long deadline, struct errmsg *e);

@@ -159,6 +159,15 @@ int render_inittab(const struct conf *c, char **ret)
 	return tmpl_render(tmpl_inittab_in, vars, ARRAY_SIZE(vars), ret);
 }
 
+/* dnsmasq's lease time: "3600s" or "infinite". */
+static void lease_text(const struct conf *c, char *buf, size_t size)
+{
+	if (c->lease_time)
+		snprintf(buf, size, "%us", c->lease_time);
+	else
+		snprintf(buf, size, "infinite");
+}
+
 int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 {
 	char start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN];
@@ -178,10 +187,7 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 		snprintf(r6rec, sizeof(r6rec), ",%s", r6);
 	else
 		r6rec[0] = '\0';
-	if (c->lease_time)
-		snprintf(lease, sizeof(lease), "%us", c->lease_time);
-	else
-		snprintf(lease, sizeof(lease), "infinite");
+	lease_text(c, lease, sizeof(lease));
 	snprintf(mtus, sizeof(mtus), "%u", mtu);
 	if (c->upstream_auto) {
 		/* The router's DHCP client writes what the LAN announced. */
@@ -230,10 +236,7 @@ int render_udhcpc_script(const struct conf *c, uint32_t mtu, char **ret)
 	if (c->mode == MODE_SERVER && c->attach != ATTACH_ROUTED)
 		ntop4(c->pool_start, pool);
 	ntop4(conf_router_ip4(c), r4);
-	if (c->lease_time)
-		snprintf(lease, sizeof(lease), "%us", c->lease_time);
-	else
-		snprintf(lease, sizeof(lease), "infinite");
+	lease_text(c, lease, sizeof(lease));
 	snprintf(mtus, sizeof(mtus), "%u", mtu);
 	const struct tmpl_var vars[] = {
 		{"POOL", pool},	  {"GUEST_IF", ROUTER_GUEST_IF}, {"LEASE", lease},
@@ -287,28 +290,34 @@ int render_ruleset_defines(const struct conf *c, char **ret)
 }
 
 /* Append the elements of every guest and port forward that live in @table. */
+/* Append the text of those of @e[0..n) that live in @table. */
+static int elems_of(const struct elem_desc *e, size_t n, enum elem_table table, char **text,
+		    size_t *len)
+{
+	int r = 0;
+
+	for (size_t j = 0; j < n && r == 0; j++)
+		if (e[j].table == table)
+			r = elem_text(&e[j], text, len);
+	return r;
+}
+
 static int render_elems(const struct conf *c, const struct registry *reg, enum elem_table table,
-			struct sbuf *b)
+			const uint8_t *router_mac, struct sbuf *b)
 {
 	struct elem_desc e[ELEMS_MAX];
 	char *text = NULL;
 	size_t len = 0;
 	int r = 0;
 
-	for (size_t i = 0; i < reg->n_guests && r == 0; i++) {
-		size_t n = elems_guest(c, &reg->guests[i], e);
-
-		for (size_t j = 0; j < n && r == 0; j++)
-			if (e[j].table == table)
-				r = elem_text(&e[j], &text, &len);
-	}
+	if (router_mac)
+		r = elems_of(e, elems_router(c, router_mac, e), table, &text, &len);
+	for (size_t i = 0; i < reg->n_guests && r == 0; i++)
+		r = elems_of(e, elems_guest(c, &reg->guests[i], e), table, &text, &len);
 	for (size_t i = 0; i < reg->n_ports && r == 0; i++) {
 		const struct guest *g = registry_find(reg, reg->ports[i].guest);
-		size_t n = g ? elems_port(c, g, &reg->ports[i], e) : 0;
 
-		for (size_t j = 0; j < n && r == 0; j++)
-			if (e[j].table == table)
-				r = elem_text(&e[j], &text, &len);
+		r = elems_of(e, g ? elems_port(c, g, &reg->ports[i], e) : 0, table, &text, &len);
 	}
 	if (r == 0 && text)
 		sb_printf(b, "%s", text);
@@ -349,7 +358,7 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 	/* Create-then-delete makes the replacement one transaction whether or not
 	 * the table exists: traffic never sees a half-loaded ruleset. */
 	sb_printf(&b, "table inet lxctogo {}\ndelete table inet lxctogo\n%s%s", defines, table);
-	r = render_elems(c, reg, ELEM_ROUTER, &b);
+	r = render_elems(c, reg, ELEM_ROUTER, NULL, &b);
 	if (r < 0)
 		b.err = r;
 	if (c->mode == MODE_SERVER && c->inbound == INBOUND_OPEN)
@@ -368,20 +377,10 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 	return sb_finish(&b, ret);
 }
 
-/* An IPv6 address as the raw 128-bit integer the guard's claimed6 set holds. */
-static void raw6(struct sbuf *b, const struct in6_addr *a)
-{
-	sb_printf(b, "0x");
-	for (int i = 0; i < 16; i++)
-		sb_printf(b, "%02x", a->s6_addr[i]);
-}
-
 int render_guard(const struct conf *c, const struct registry *reg, const uint8_t router_mac[6],
 		 char **ret)
 {
 	struct sbuf b = {0};
-	struct in6_addr r6, ll;
-	struct ip6_net llnet = {.plen = 64};
 	int r;
 
 	/* The prefixes in which a guest may claim addresses: link-local always;
@@ -397,17 +396,7 @@ int render_guard(const struct conf *c, const struct registry *reg, const uint8_t
 			sb_printf(&b, "%02x", c->guest_prefix.addr.s6_addr[i]);
 	}
 	sb_printf(&b, " }\n%s", tmpl_guard_nft);
-	/* The router's own addresses on eth1 are nobody's to claim. */
-	conf_router_ip6(c, &r6);
-	llnet.addr.s6_addr[0] = 0xfe;
-	llnet.addr.s6_addr[1] = 0x80;
-	ip6_eui64(&llnet, router_mac, &ll);
-	sb_printf(&b, "add element bridge lxctogo claimed6 { ");
-	raw6(&b, &r6);
-	sb_printf(&b, ", ");
-	raw6(&b, &ll);
-	sb_printf(&b, " }\n");
-	r = render_elems(c, reg, ELEM_GUARD, &b);
+	r = render_elems(c, reg, ELEM_GUARD, router_mac, &b);
 	if (r < 0)
 		b.err = r;
 	return sb_finish(&b, ret);
@@ -431,7 +420,7 @@ int render_host_routed(const struct conf *c, const struct registry *reg, char **
 		  "define ROUTER4 = %s\ndefine ROUTER6 = %s\n%s",
 		  c->uplink, h4, c->host_subnet.plen, h6, c->host_prefix.plen, r4, r6,
 		  tmpl_host_routed_nft);
-	r = render_elems(c, reg, ELEM_HOST, &b);
+	r = render_elems(c, reg, ELEM_HOST, NULL, &b);
 	if (r < 0)
 		b.err = r;
 	return sb_finish(&b, ret);

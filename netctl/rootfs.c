@@ -173,8 +173,10 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	if (r < 0)
 		return fail(e, r, "rendering router files: %s", strerror(-r));
 	if ((r = rootfs_write_file(p, "etc/inittab", inittab, 0644, &br->inittab_changed, e)) ||
-	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", udhcpc, 0755,
-				   &br->udhcpc_changed, e)) ||
+	    /* Nothing restarts for a new event script: udhcpc runs it at its next
+	     * event (a restarted udhcpc would flush eth0, and the proxy ARP entries
+	     * with it). */
+	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", udhcpc, 0755, NULL, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644, &br->dnsmasq_changed,
 				   e)) ||
 	    (r = rootfs_write_file(p, "etc/passwd",

@@ -19,9 +19,6 @@
 /* What rootfs_build() changed, so `up` restarts only what must be restarted. */
 struct rootfs_changes {
 	bool lxc_changed, inittab_changed, dnsmasq_changed, radvd_changed;
-	/* The udhcpc event script changed: it takes effect at udhcpc's next event
-	 * (a restart would flush eth0 and with it the proxy ARP entries). */
-	bool udhcpc_changed;
 };
 
 /*

@@ -36,8 +36,6 @@ rules() {
 # one_line FILE: FILE holds exactly one line, an lxctogo-net error.
 one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q '^lxctogo-net: ' "$1"; }
 
-# stop_pid PID: kill PID if it still runs (cleanup hook).
-stop_pid() { kill "$1" 2>/dev/null; return 0; }
 
 # table_handle: the handle of the router's table (a new one each time `up` reloads it).
 table_handle() { rx nft -a list table inet lxctogo | sed -n '1s/.*# handle \([0-9]*\).*/\1/p'; }

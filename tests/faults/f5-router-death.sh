@@ -18,8 +18,6 @@ f_init
 
 LEASES=$SB_STATE/router/rootfs/lxtg/state/dnsmasq.leases
 
-# stop_pid PID: kill PID if it still runs (cleanup hook).
-stop_pid() { kill "$1" 2>/dev/null; return 0; }
 
 # new_proc COMM OLD: a process COMM runs in the router with a pid other than OLD.
 new_proc() {

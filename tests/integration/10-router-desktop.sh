@@ -48,8 +48,6 @@ cx() { ip netns exec "$CL" "$@"; }
 # del_ns NAME: delete netns NAME if it exists (cleanup hook).
 del_ns() { [ ! -e "/run/netns/$1" ] || ip netns del "$1"; }
 
-# stop_pid PID: kill PID if it still runs (cleanup hook).
-stop_pid() { kill "$1" 2>/dev/null; return 0; }
 
 # has_words TEXT WORD...: succeed if every WORD occurs in TEXT as a blank-separated word.
 has_words() {

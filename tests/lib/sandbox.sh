@@ -132,6 +132,9 @@ sb_require() {
 sb_lan_exec() { ip netns exec "${SB_LAN:?sb_init first}" "$@"; }
 
 # sb_peer_exec CMD...: run CMD in the peer namespace.
+# stop_pid PID: kill PID if it still runs (for sb_on_cleanup); never fails.
+stop_pid() { kill "$1" 2>/dev/null; return 0; }
+
 # nft_static: filter for `nft -s list ruleset`: drops the elements of lxctogo-net's per-guest
 # limit sets (guest_conns, guest_rate, guest_dns, guest_dhcp), which the kernel fills with the
 # guests' MACs as they send and drops again as the entries expire: state, not configuration.
