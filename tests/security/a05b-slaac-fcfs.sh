@@ -18,14 +18,15 @@ t_ok "guest vic" sec_guest vic || t_bail "guest vic"
 t_ok "guest evil" sec_guest evil || t_bail "guest evil"
 t_ok "control: vic reaches the LAN from its recorded address" pings vic "$SB_PEER_V6"
 
-# addrs6 GUEST [FLAG]: vic's global addresses in the guest prefix (FLAG: temporary, -temporary ...).
-addrs6() {
-	in_guest "$1" ip -6 -o addr show dev eth0 scope global -tentative ${2:+"$2"} |
-		awk '{ sub("/.*", "", $4); print $4 }' | grep '^fd00:aaaa:254:'
+# stable6, temp6: vic's stable-privacy and temporary address in the guest prefix, each read
+# from one listing of vic's addresses (two listings could straddle the end of a DAD), past
+# DAD; fail while there is none.
+globals6() {
+	in_guest vic ip -6 -o addr show dev eth0 scope global -tentative -dadfailed |
+		awk '$4 ~ /^fd00:aaaa:254:/ { a = $4; sub("/.*", "", a); print a, (/ temporary / ? "temporary" : "public") }'
 }
-# stable6, temp6, ll6: vic's stable-privacy, temporary and link-local address (fail while there is none).
-stable6() { { echo "${G6[vic]}"; addrs6 vic temporary; } >"$SB_TMP/not-stable"; addrs6 vic | grep -vxF -f "$SB_TMP/not-stable" | head -n1 | grep .; }
-temp6() { addrs6 vic temporary | head -n1 | grep .; }
+stable6() { globals6 | awk -v rec="${G6[vic]}" '$2 == "public" && $1 != rec { print $1; exit }' | grep .; }
+temp6() { globals6 | awk '$2 == "temporary" { print $1; exit }' | grep .; }
 ll6() { in_guest vic ip -6 -o addr show dev eth0 scope link -tentative | awk '{ sub("/.*", "", $4); print $4 }' | grep .; }
 learned() { in_router nft list set bridge lxctogo port_ip6_dyn; }
 # raw128 ADDR: the address as the guard's raw key (0x + 32 hex digits).
@@ -41,6 +42,7 @@ t_ok "vic gets a temporary address" sb_wait_for "temporary address" 10000 temp6
 sb_wait_for "vic's new link-local address" 5000 ll6 >/dev/null
 VS=$(stable6) VT=$(temp6)
 VLL=$(ll6)
+[ -n "$VS" ] && [ -n "$VT" ] && [ -n "$VLL" ] || t_bail "vic's addresses went away: stable '$VS', temporary '$VT', link-local '$VLL'"
 t_diag "vic: recorded ${G6[vic]}, stable $VS, temporary $VT, link-local $VLL (recorded ${GLL[vic]})"
 t_ok "vic's link-local address is a stable-privacy one too (not its EUI-64)" test "$VLL" != "${GLL[vic]}"
 t_ok "vic reaches the LAN from its stable-privacy address" sb_wait_for "vic stable -> LAN" 5000 from6 vic "$VS" "$SB_PEER_V6"
