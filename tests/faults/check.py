@@ -218,6 +218,12 @@ def tcp_retrans(sock):
     return total, dsack
 
 
+def tcp_unacked(sock):
+    """Segments sent and not yet acknowledged."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+    return struct.unpack_from("I", info, 24)[0]  # tcpi_unacked
+
+
 def run_stream(sock, secs):
     """Send an 8-byte counter every 2 ms for secs and check the peer's counters arrive in order."""
     res = {"sent": 0, "recv": 0, "in_order": True, "error": ""}
@@ -229,6 +235,16 @@ def run_stream(sock, secs):
                 sock.sendall(struct.pack("!Q", res["sent"]))
                 res["sent"] += 1
                 time.sleep(0.002)
+            # Count retransmissions while the connection is still open both ways: once all we
+            # sent is acknowledged and a D-SACK for a late retransmission has had time to come
+            # back. After the FINs the first closer's socket is a timewait socket, which answers
+            # a duplicate without a D-SACK, so a spurious retransmission of a FIN on a loaded
+            # machine would count as lost.
+            acked_by = time.monotonic() + 3
+            while tcp_unacked(sock) and time.monotonic() < acked_by:
+                time.sleep(0.01)
+            time.sleep(0.5)
+            res["tcp"] = tcp_retrans(sock)
             sock.shutdown(socket.SHUT_WR)
         except OSError as e:
             res["error"] = f"send: {e}"
@@ -255,7 +271,7 @@ def run_stream(sock, secs):
     # A retransmission whose original arrived (a tail loss probe or a timeout fired while the
     # ACK was late on a loaded machine) comes back as a D-SACK: "spurious". "lost" counts the
     # others: segments that never reached the peer.
-    total, dsack = tcp_retrans(sock)
+    total, dsack = res.pop("tcp", None) or tcp_retrans(sock)
     res["retrans"] = total
     res["spurious"] = min(dsack, total)
     res["lost"] = total - min(dsack, total)
