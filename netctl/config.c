@@ -26,6 +26,7 @@ enum section {
 	SEC_DNS,
 	SEC_SERVER,
 	SEC_GUESTS,
+	SEC_ROUTING,
 	N_SECTIONS,
 	SEC_NONE, /* before the first header */
 	SEC_SKIP, /* inside a bad or unknown section: its error is already reported */
@@ -34,6 +35,7 @@ enum section {
 static const char *const section_names[N_SECTIONS] = {
 	[SEC_NETWORK] = "network", [SEC_IPV4] = "ipv4", [SEC_IPV6] = "ipv6",
 	[SEC_DNS] = "dns",	   [SEC_SERVER] = "server", [SEC_GUESTS] = "guests",
+	[SEC_ROUTING] = "routing",
 };
 
 enum key {
@@ -46,6 +48,10 @@ enum key {
 	K_ROUTER,
 	K_BRIDGE_NF,
 	K_HOST_ACCESS,
+	K_UPLINK_IPV4,
+	K_UPLINK_GATEWAY4,
+	K_UPLINK_IPV6,
+	K_UPLINK_GATEWAY6,
 	K_GUEST_SUBNET,
 	K_DHCP_RANGE,
 	K_HOST_SUBNET,
@@ -65,6 +71,14 @@ enum key {
 	K_NEW_CONNECTIONS,
 	K_DNS_RATE,
 	K_DHCP_RATE,
+	K_BGP,
+	K_ASN,
+	K_ROUTER_ID,
+	K_PEERS,
+	K_PASSWORD,
+	K_HOLD_TIME,
+	K_ANNOUNCE,
+	K_ACCEPT,
 	N_KEYS,
 };
 
@@ -861,6 +875,467 @@ LIMIT_KEY(new_connections, 10, 1000000)
 LIMIT_KEY(dns_rate, 10, 1000000)
 LIMIT_KEY(dhcp_rate, 1, 10000)
 
+static bool dns_server_eq(const struct dns_server *a, const struct dns_server *b);
+static char *trim(char *s);
+
+/* ---- [network] uplink_ipv4 ... uplink_gateway6 ---- */
+
+/* "ADDR/LEN" with the host's own address (host bits set): an interface address. */
+static int parse_if_addr(int family, const char *v, void *addr, uint8_t *plen, char *why)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(v, '/');
+	unsigned max = family == AF_INET ? 32 : 128;
+	uint32_t len;
+	int r;
+
+	if (!slash || (size_t)(slash - v) >= sizeof(buf) || parse_uint(slash + 1, 1, max, &len) < 0)
+		goto bad;
+	memcpy(buf, v, (size_t)(slash - v));
+	buf[slash - v] = '\0';
+	r = family == AF_INET ? addr_parse_ip4(buf, addr) : addr_parse_ip6(buf, addr);
+	if (r < 0)
+		goto bad;
+	if (family == AF_INET) {
+		uint32_t a = ip4_h(*(struct in_addr *)addr), host = len == 32 ? 0 : ~0u >> len;
+
+		/* Not the network or broadcast address of its subnet (a /31 or /32 has neither). */
+		if (!ip4_unicast(a) || (len < 31 && ((a & host) == 0 || (a & host) == host)))
+			goto bad;
+	} else {
+		const struct in6_addr *a = addr;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
+		    IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_LINKLOCAL(a))
+			goto bad;
+	}
+	*plen = (uint8_t)len;
+	return 0;
+bad:
+	return bad_value(why, v,
+			 family == AF_INET ? "auto or a host address with its prefix length, "
+					     "like 192.0.2.61/24"
+					   : "auto or a global host address with its prefix "
+					     "length, like 2001:db8:1::61/64");
+}
+
+static void format_if_addr(int family, const void *addr, uint8_t plen, char *buf)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!plen) {
+		strcpy(buf, "auto");
+		return;
+	}
+	inet_ntop(family, addr, a, sizeof(a));
+	snprintf(buf, CONF_MAX_LINE + 1, "%s/%u", a, plen);
+}
+
+static int parse_uplink_ipv4(struct conf *c, const char *v, char *why)
+{
+	c->uplink_plen4 = 0;
+	c->uplink_ip4.s_addr = 0;
+	return streq(v, "auto") ? 0 : parse_if_addr(AF_INET, v, &c->uplink_ip4, &c->uplink_plen4, why);
+}
+
+static void format_uplink_ipv4(const struct conf *c, char *buf)
+{
+	format_if_addr(AF_INET, &c->uplink_ip4, c->uplink_plen4, buf);
+}
+
+static int parse_uplink_ipv6(struct conf *c, const char *v, char *why)
+{
+	c->uplink_plen6 = 0;
+	memset(&c->uplink_ip6, 0, sizeof(c->uplink_ip6));
+	return streq(v, "auto") ? 0 : parse_if_addr(AF_INET6, v, &c->uplink_ip6, &c->uplink_plen6, why);
+}
+
+static void format_uplink_ipv6(const struct conf *c, char *buf)
+{
+	format_if_addr(AF_INET6, &c->uplink_ip6, c->uplink_plen6, buf);
+}
+
+/* auto: from DHCP / the LAN's router advertisements; with a fixed address, none. */
+static int parse_uplink_gateway4(struct conf *c, const char *v, char *why)
+{
+	c->uplink_gw4.s_addr = 0;
+	if (streq(v, "auto"))
+		return 0;
+	if (addr_parse_ip4(v, &c->uplink_gw4) < 0 || !ip4_unicast(ip4_h(c->uplink_gw4)))
+		return bad_value(why, v, "auto or an IPv4 address");
+	return 0;
+}
+
+static void format_uplink_gateway4(const struct conf *c, char *buf)
+{
+	if (!c->uplink_gw4.s_addr)
+		strcpy(buf, "auto");
+	else
+		inet_ntop(AF_INET, &c->uplink_gw4, buf, CONF_MAX_LINE + 1);
+}
+
+static int parse_uplink_gateway6(struct conf *c, const char *v, char *why)
+{
+	memset(&c->uplink_gw6, 0, sizeof(c->uplink_gw6));
+	if (streq(v, "auto"))
+		return 0;
+	if (addr_parse_ip6(v, &c->uplink_gw6) < 0 || IN6_IS_ADDR_UNSPECIFIED(&c->uplink_gw6) ||
+	    IN6_IS_ADDR_MULTICAST(&c->uplink_gw6) || IN6_IS_ADDR_LOOPBACK(&c->uplink_gw6))
+		return bad_value(why, v, "auto or an IPv6 address (link-local allowed)");
+	return 0;
+}
+
+static void format_uplink_gateway6(const struct conf *c, char *buf)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(&c->uplink_gw6))
+		strcpy(buf, "auto");
+	else
+		inet_ntop(AF_INET6, &c->uplink_gw6, buf, CONF_MAX_LINE + 1);
+}
+
+/* ---- [routing] ---- */
+
+int conf_parse_ip_net(const char *s, struct ip_net *ret)
+{
+	struct ip_net n;
+
+	memset(&n, 0, sizeof(n));
+	if (addr_parse_ip4_net(s, &n.v4) == 0)
+		n.family = AF_INET;
+	else if (addr_parse_ip6_net(s, &n.v6) == 0)
+		n.family = AF_INET6;
+	else
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+char *conf_format_ip_net(const struct ip_net *n, char *buf)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (n->family == AF_INET)
+		inet_ntop(AF_INET, &n->v4.addr, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, &n->v6.addr, a, sizeof(a));
+	sprintf(buf, "%s/%u", a, n->family == AF_INET ? n->v4.plen : n->v6.plen);
+	return buf;
+}
+
+static bool ip_net_overlaps(const struct ip_net *a, const struct ip_net *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->family == AF_INET ? ip4_net_overlaps(&a->v4, &b->v4)
+				    : ip6_net_overlaps(&a->v6, &b->v6);
+}
+
+static bool ip_net_eq(const struct ip_net *a, const struct ip_net *b)
+{
+	char x[INET6_ADDRSTRLEN + 4], y[INET6_ADDRSTRLEN + 4];
+
+	return a->family == b->family && streq(conf_format_ip_net(a, x), conf_format_ip_net(b, y));
+}
+
+static int parse_bgp(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "on"))
+		c->bgp = true;
+	else if (streq(v, "off"))
+		c->bgp = false;
+	else
+		return bad_value(why, v, "on or off");
+	return 0;
+}
+
+static void format_bgp(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->bgp ? "on" : "off");
+}
+
+/* An AS number: 1..4294967294 without AS_TRANS (23456) and the reserved 65535. */
+static int parse_asn_value(const char *v, uint32_t *ret)
+{
+	uint32_t a;
+
+	if (parse_uint(v, 1, 4294967294u, &a) < 0 || a == 23456 || a == 65535)
+		return -EINVAL;
+	*ret = a;
+	return 0;
+}
+
+static int parse_asn(struct conf *c, const char *v, char *why)
+{
+	c->asn = 0;
+	if (streq(v, "none"))
+		return 0;
+	if (parse_asn_value(v, &c->asn) < 0)
+		return bad_value(why, v, "none or an AS number, e.g. 65001 or 4200000001");
+	return 0;
+}
+
+static void format_asn(const struct conf *c, char *buf)
+{
+	if (c->asn)
+		snprintf(buf, CONF_MAX_LINE + 1, "%u", c->asn);
+	else
+		strcpy(buf, "none");
+}
+
+static int parse_router_id(struct conf *c, const char *v, char *why)
+{
+	c->router_id.s_addr = 0;
+	if (streq(v, "auto"))
+		return 0;
+	if (addr_parse_ip4(v, &c->router_id) < 0 || !c->router_id.s_addr)
+		return bad_value(why, v, "auto or an IPv4 address");
+	return 0;
+}
+
+static void format_router_id(const struct conf *c, char *buf)
+{
+	if (c->router_id.s_addr)
+		inet_ntop(AF_INET, &c->router_id, buf, CONF_MAX_LINE + 1);
+	else
+		strcpy(buf, "auto");
+}
+
+/* One peer: "ADDRESS as ASN [domain DOMAIN] [subnet CIDR]...", words split on blanks. */
+static int peer_entry(const char *text, struct bgp_peer *pe, char *why)
+{
+	char s[CONF_MAX_LINE + 1], *save = NULL, *w[2 + 2 + 2 * (1 + CONF_MAX_PEER_SUBNETS) + 1];
+	unsigned n = 0;
+	bool domain = false;
+
+	memset(pe, 0, sizeof(*pe));
+	strscpy(s, sizeof(s), text);
+	for (char *t = strtok_r(s, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == ARRAY_SIZE(w))
+			goto bad;
+		w[n++] = t;
+	}
+	if (n < 3 || n % 2 == 0 || !streq(w[1], "as"))
+		goto bad;
+	if (parse_server_addr(&pe->addr, w[0], why) < 0)
+		return -EINVAL;
+	if (parse_asn_value(w[2], &pe->asn) < 0) {
+		why_set(why, "peer %s: invalid AS number '%s'", w[0], quote(w[2]).s);
+		return -EINVAL;
+	}
+	for (unsigned i = 3; i + 1 < n; i += 2) {
+		if (streq(w[i], "domain") && !domain) {
+			if (!valid_domain(w[i + 1])) {
+				why_set(why, "peer %s: invalid domain '%s'", w[0], quote(w[i + 1]).s);
+				return -EINVAL;
+			}
+			strcpy(pe->domain, w[i + 1]);
+			domain = true;
+		} else if (streq(w[i], "subnet") && pe->n_subnets < CONF_MAX_PEER_SUBNETS) {
+			if (conf_parse_ip_net(w[i + 1], &pe->subnets[pe->n_subnets]) < 0) {
+				why_set(why, "peer %s: invalid subnet '%s' (a CIDR prefix)", w[0],
+					quote(w[i + 1]).s);
+				return -EINVAL;
+			}
+			pe->n_subnets++;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	why_set(why, "invalid peer '%s' (expected ADDRESS as ASN [domain DOMAIN] [subnet CIDR]..., "
+		     "at most %d subnets)", quote(text).s, CONF_MAX_PEER_SUBNETS);
+	return -EINVAL;
+}
+
+/* Peers are separated by commas (their words by blanks). */
+static int parse_peers(struct conf *c, const char *v, char *why)
+{
+	char buf[CONF_MAX_LINE + 1], *save = NULL;
+	struct bgp_peer list[CONF_MAX_PEERS];
+	unsigned n = 0;
+
+	memset(list, 0, sizeof(list));
+	c->n_peers = 0;
+	if (streq(v, "none")) {
+		memcpy(c->peers, list, sizeof(list));
+		return 0;
+	}
+	if (strscpy(buf, sizeof(buf), v) < 0 || strstr(buf, ",,") || buf[strlen(buf) - 1] == ',' ||
+	    buf[0] == ',')
+		return empty_entry(why, v);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char tmp[CONF_MAX_LINE + 1];
+
+		if (n == CONF_MAX_PEERS) {
+			why_set(why, "too many peers (at most %d)", CONF_MAX_PEERS);
+			return -EINVAL;
+		}
+		strcpy(tmp, t);
+		if (!*trim(tmp))
+			return empty_entry(why, v);
+		if (peer_entry(trim(tmp), &list[n], why) < 0)
+			return -EINVAL;
+		for (unsigned k = 0; k < n; k++)
+			if (dns_server_eq(&list[k].addr, &list[n].addr)) {
+				why_set(why, "peer '%s' is listed twice", quote(trim(tmp)).s);
+				return -EINVAL;
+			}
+		n++;
+	}
+	c->n_peers = n;
+	memcpy(c->peers, list, sizeof(list));
+	return 0;
+}
+
+static void format_peers(const struct conf *c, char *buf)
+{
+	size_t o = 0;
+
+	if (!c->n_peers) {
+		strcpy(buf, "none");
+		return;
+	}
+	buf[0] = '\0';
+	for (unsigned i = 0; i < c->n_peers && o < CONF_MAX_LINE; i++) {
+		const struct bgp_peer *pe = &c->peers[i];
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(pe->addr.family, &pe->addr.v6, a, sizeof(a));
+		o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, "%s%s as %u", i ? ", " : "", a,
+				      pe->asn);
+		if (pe->domain[0] && o < CONF_MAX_LINE)
+			o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, " domain %s",
+					      pe->domain);
+		for (unsigned k = 0; k < pe->n_subnets && o < CONF_MAX_LINE; k++) {
+			char n[INET6_ADDRSTRLEN + 4];
+
+			o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, " subnet %s",
+					      conf_format_ip_net(&pe->subnets[k], n));
+		}
+	}
+}
+
+/* Printable ASCII without blanks, quotes or backslashes: it goes into bird.conf in quotes. */
+static int parse_password(struct conf *c, const char *v, char *why)
+{
+	c->password[0] = '\0';
+	if (streq(v, "none"))
+		return 0;
+	if (strlen(v) > CONF_MAX_PASSWORD)
+		goto bad;
+	for (const char *s = v; *s; s++)
+		if (*s <= ' ' || *s > '~' || *s == '"' || *s == '\\' || *s == '\'')
+			goto bad;
+	strcpy(c->password, v);
+	return 0;
+bad:
+	why_set(why, "invalid password (none, or 1 to %d printable ASCII characters without "
+		     "blanks, quotes or backslashes)", CONF_MAX_PASSWORD);
+	return -EINVAL;
+}
+
+static void format_password(const struct conf *c, char *buf)
+{
+	strcpy(buf, c->password[0] ? c->password : "none");
+}
+
+static int parse_hold_time(struct conf *c, const char *v, char *why)
+{
+	if (parse_uint(v, 3, 65535, &c->hold_time) < 0)
+		return bad_value(why, v, "seconds, a whole number from 3 to 65535");
+	return 0;
+}
+
+static void format_hold_time(const struct conf *c, char *buf)
+{
+	snprintf(buf, CONF_MAX_LINE + 1, "%u", c->hold_time);
+}
+
+static int route_entry(const char *tok, unsigned i, void *out, char *why)
+{
+	if (conf_parse_ip_net(tok, &((struct ip_net *)out)[i]) < 0) {
+		why_set(why, "invalid prefix '%s' (a CIDR prefix with its host bits zero, like "
+			     "10.82.0.0/16 or fd00:82::/48)", quote(tok).s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_routes(const char *v, bool allow_auto, bool *is_auto, unsigned *n_ret,
+			struct ip_net out[CONF_MAX_ROUTES], char *why)
+{
+	struct ip_net list[CONF_MAX_ROUTES];
+	int n = 0;
+
+	memset(list, 0, sizeof(list));
+	if (allow_auto && streq(v, "auto")) {
+		*is_auto = true;
+	} else if (!streq(v, "none")) {
+		n = parse_list(v, CONF_MAX_ROUTES, "prefixes", route_entry, list, why);
+		if (n < 0)
+			return n;
+	}
+	if (is_auto && !streq(v, "auto"))
+		*is_auto = false;
+	*n_ret = (unsigned)n;
+	memcpy(out, list, sizeof(list));
+	return 0;
+}
+
+static void format_routes(bool is_auto, unsigned n, const struct ip_net *list, char *buf)
+{
+	size_t o = 0;
+
+	strcpy(buf, is_auto ? "auto" : n ? "" : "none");
+	for (unsigned i = 0; !is_auto && i < n; i++) {
+		char a[INET6_ADDRSTRLEN + 4];
+
+		o += (size_t)snprintf(buf + o, CONF_MAX_LINE + 1 - o, "%s%s", i ? ", " : "",
+				      conf_format_ip_net(&list[i], a));
+	}
+}
+
+static int parse_announce(struct conf *c, const char *v, char *why)
+{
+	return parse_routes(v, true, &c->announce_auto, &c->n_announce, c->announce, why);
+}
+
+static void format_announce(const struct conf *c, char *buf)
+{
+	format_routes(c->announce_auto, c->n_announce, c->announce, buf);
+}
+
+static int parse_accept(struct conf *c, const char *v, char *why)
+{
+	return parse_routes(v, false, NULL, &c->n_accept, c->accept, why);
+}
+
+static void format_accept(const struct conf *c, char *buf)
+{
+	format_routes(false, c->n_accept, c->accept, buf);
+}
+
+unsigned conf_announce(const struct conf *c, struct ip_net out[CONF_MAX_ROUTES])
+{
+	unsigned n = 0;
+
+	if (!c->announce_auto) {
+		memcpy(out, c->announce, sizeof(c->announce));
+		return c->n_announce;
+	}
+	memset(out, 0, sizeof(*out) * CONF_MAX_ROUTES);
+	if (c->mode == MODE_SERVER)
+		return 0;
+	out[n].family = AF_INET;
+	out[n++].v4 = c->guest_subnet;
+	if (c->ipv6) {
+		out[n].family = AF_INET6;
+		out[n++].v6 = c->guest_prefix;
+	}
+	return n;
+}
+
 /* The printing order: sections as documented, keys as in INTERFACE.md. */
 #define KEY(k, sec, name, def) [k] = { sec, #name, def, parse_##name, format_##name }
 static const struct key_def keys[N_KEYS] = {
@@ -873,6 +1348,10 @@ static const struct key_def keys[N_KEYS] = {
 	KEY(K_ROUTER, SEC_NETWORK, router, "managed"),
 	KEY(K_BRIDGE_NF, SEC_NETWORK, bridge_nf, "off"),
 	KEY(K_HOST_ACCESS, SEC_NETWORK, host_access, "none"),
+	KEY(K_UPLINK_IPV4, SEC_NETWORK, uplink_ipv4, "auto"),
+	KEY(K_UPLINK_GATEWAY4, SEC_NETWORK, uplink_gateway4, "auto"),
+	KEY(K_UPLINK_IPV6, SEC_NETWORK, uplink_ipv6, "auto"),
+	KEY(K_UPLINK_GATEWAY6, SEC_NETWORK, uplink_gateway6, "auto"),
 	KEY(K_GUEST_SUBNET, SEC_IPV4, guest_subnet, "192.168.254.0/24"),
 	KEY(K_DHCP_RANGE, SEC_IPV4, dhcp_range, "192.168.254.101-192.168.254.200"),
 	KEY(K_HOST_SUBNET, SEC_IPV4, host_subnet, "192.168.253.0/24"),
@@ -892,6 +1371,14 @@ static const struct key_def keys[N_KEYS] = {
 	KEY(K_NEW_CONNECTIONS, SEC_GUESTS, new_connections, "200"),
 	KEY(K_DNS_RATE, SEC_GUESTS, dns_rate, "100"),
 	KEY(K_DHCP_RATE, SEC_GUESTS, dhcp_rate, "5"),
+	KEY(K_BGP, SEC_ROUTING, bgp, "off"),
+	KEY(K_ASN, SEC_ROUTING, asn, "none"),
+	KEY(K_ROUTER_ID, SEC_ROUTING, router_id, "auto"),
+	KEY(K_PEERS, SEC_ROUTING, peers, "none"),
+	KEY(K_PASSWORD, SEC_ROUTING, password, "none"),
+	KEY(K_HOLD_TIME, SEC_ROUTING, hold_time, "9"),
+	KEY(K_ANNOUNCE, SEC_ROUTING, announce, "auto"),
+	KEY(K_ACCEPT, SEC_ROUTING, accept, "none"),
 };
 #undef KEY
 
@@ -1237,6 +1724,120 @@ static void verify_ipv6(struct parser *p)
 		}
 }
 
+/* A fixed uplink address: the gateway inside its subnet, and what DHCP gave is given otherwise. */
+static void verify_uplink(struct parser *p)
+{
+	const struct conf *c = &p->c;
+	bool fixed4 = c->uplink_plen4 && !p->bad[K_UPLINK_IPV4];
+	bool fixed6 = c->uplink_plen6 && !p->bad[K_UPLINK_IPV6];
+
+	if (!c->uplink_plen4 && c->uplink_gw4.s_addr && usable(p, K_UPLINK_IPV4, K_UPLINK_GATEWAY4))
+		perr(p, blame(p, K_UPLINK_IPV4, K_UPLINK_GATEWAY4),
+		     "uplink_gateway4 is set, but uplink_ipv4 is auto (DHCP gives the gateway)");
+	if (!c->uplink_plen6 && !IN6_IS_ADDR_UNSPECIFIED(&c->uplink_gw6) &&
+	    usable(p, K_UPLINK_IPV6, K_UPLINK_GATEWAY6))
+		perr(p, blame(p, K_UPLINK_IPV6, K_UPLINK_GATEWAY6),
+		     "uplink_gateway6 is set, but uplink_ipv6 is auto (router advertisements give "
+		     "the gateway)");
+	if (fixed4 && c->uplink_gw4.s_addr && usable(p, K_UPLINK_IPV4, K_UPLINK_GATEWAY4)) {
+		struct ip4_net n = {.plen = c->uplink_plen4};
+		uint32_t mask = c->uplink_plen4 ? ~0u << (32 - c->uplink_plen4) : 0;
+
+		n.addr = ip4_n(ip4_h(c->uplink_ip4) & mask);
+		if (!ip4_net_contains(&n, c->uplink_gw4) ||
+		    c->uplink_gw4.s_addr == c->uplink_ip4.s_addr)
+			perr(p, blame(p, K_UPLINK_IPV4, K_UPLINK_GATEWAY4),
+			     "uplink_gateway4 is not another address of uplink_ipv4's subnet");
+	}
+	if (fixed6 && !c->ipv6 && usable(p, K_UPLINK_IPV6, K_IPV6_ENABLE))
+		perr(p, blame(p, K_UPLINK_IPV6, K_IPV6_ENABLE),
+		     "uplink_ipv6 is set, but [ipv6] enable = no");
+	if ((fixed4 || fixed6) && c->attach == ATTACH_ROUTED) {
+		enum key k = fixed4 ? K_UPLINK_IPV4 : K_UPLINK_IPV6;
+
+		perr(p, blame(p, k, K_ATTACH),
+		     "%s needs the router on the LAN (attach = macvlan or auto): with attach = "
+		     "routed the router has no LAN address of its own", keys[k].name);
+	}
+	if (fixed4 && c->mode == MODE_SERVER && usable(p, K_UPLINK_IPV4, K_MODE))
+		perr(p, blame(p, K_UPLINK_IPV4, K_MODE),
+		     "uplink_ipv4 is fixed, but server mode hands its guests the LAN's netmask and "
+		     "gateway from the router's DHCP lease (use uplink_ipv4 = auto, with a fixed "
+		     "lease for the router on the LAN's DHCP server)");
+	if (fixed4 && c->upstream_auto && usable(p, K_UPLINK_IPV4, K_UPSTREAM))
+		perr(p, blame(p, K_UPLINK_IPV4, K_UPSTREAM),
+		     "uplink_ipv4 is fixed, so no DHCP lease tells the router the LAN's DNS servers: "
+		     "set [dns] upstream");
+}
+
+/* [routing]: a session needs our AS and a peer; nothing accepted may cover our own networks. */
+static void verify_routing(struct parser *p)
+{
+	const struct conf *c = &p->c;
+	struct ip_net own[4], ann[CONF_MAX_ROUTES];
+	const enum key own_key[4] = {K_GUEST_SUBNET, K_HOST_SUBNET, K_GUEST_PREFIX, K_HOST_PREFIX};
+	unsigned n_own = 0, n_ann;
+	char a[INET6_ADDRSTRLEN + 4], b[INET6_ADDRSTRLEN + 4];
+
+	if (c->bgp && !c->asn && usable(p, K_BGP, K_ASN))
+		perr(p, blame(p, K_BGP, K_ASN), "bgp = on needs asn (this router's AS number)");
+	if (c->bgp && !c->n_peers && usable(p, K_BGP, K_PEERS))
+		perr(p, blame(p, K_BGP, K_PEERS), "bgp = on needs peers (ADDRESS as ASN, ...)");
+
+	memset(own, 0, sizeof(own));
+	own[n_own].family = AF_INET;
+	own[n_own++].v4 = c->guest_subnet;
+	own[n_own].family = AF_INET;
+	own[n_own++].v4 = c->host_subnet;
+	if (c->ipv6) {
+		own[n_own].family = AF_INET6;
+		own[n_own++].v6 = c->guest_prefix;
+		own[n_own].family = AF_INET6;
+		own[n_own++].v6 = c->host_prefix;
+	}
+	for (unsigned i = 0; i < c->n_accept && !p->bad[K_ACCEPT]; i++) {
+		for (unsigned k = 0; k < n_own; k++)
+			if (usable(p, K_ACCEPT, own_key[k]) && ip_net_overlaps(&c->accept[i], &own[k]))
+				perr(p, blame(p, K_ACCEPT, own_key[k]), "accept %s overlaps %s %s",
+				     conf_format_ip_net(&c->accept[i], a), keys[own_key[k]].name,
+				     conf_format_ip_net(&own[k], b));
+		n_ann = conf_announce(c, ann);
+		for (unsigned k = 0; k < n_ann && !p->bad[K_ANNOUNCE]; k++)
+			if (ip_net_overlaps(&c->accept[i], &ann[k]))
+				perr(p, blame(p, K_ACCEPT, K_ANNOUNCE),
+				     "accept %s overlaps %s, which this router announces",
+				     conf_format_ip_net(&c->accept[i], a),
+				     conf_format_ip_net(&ann[k], b));
+	}
+	for (unsigned i = 0; i < c->n_peers && !p->bad[K_PEERS]; i++) {
+		const struct bgp_peer *pe = &c->peers[i];
+		char addr[INET6_ADDRSTRLEN];
+
+		inet_ntop(pe->addr.family, &pe->addr.v6, addr, sizeof(addr));
+		if (pe->addr.family == AF_INET6 && !c->ipv6 && usable(p, K_PEERS, K_IPV6_ENABLE))
+			perr(p, blame(p, K_PEERS, K_IPV6_ENABLE),
+			     "peer %s is an IPv6 address, but [ipv6] enable = no", addr);
+		if ((pe->addr.family == AF_INET && c->uplink_plen4 &&
+		     pe->addr.v4.s_addr == c->uplink_ip4.s_addr) ||
+		    (pe->addr.family == AF_INET6 && c->uplink_plen6 &&
+		     !memcmp(&pe->addr.v6, &c->uplink_ip6, sizeof(pe->addr.v6))))
+			perr(p, p->line[K_PEERS], "peer %s is this router's own uplink address", addr);
+		for (unsigned k = 0; k < n_own; k++) {
+			bool in = pe->addr.family == AF_INET && own[k].family == AF_INET
+				      ? ip4_net_contains(&own[k].v4, pe->addr.v4)
+				  : pe->addr.family == AF_INET6 && own[k].family == AF_INET6
+				      ? ip6_net_contains(&own[k].v6, &pe->addr.v6)
+				      : false;
+
+			if (in && usable(p, K_PEERS, own_key[k]))
+				perr(p, blame(p, K_PEERS, own_key[k]),
+				     "peer %s is inside %s %s: peers are other hosts' routers on "
+				     "the LAN", addr, keys[own_key[k]].name,
+				     conf_format_ip_net(&own[k], b));
+		}
+	}
+}
+
 /* Stable, so messages of one line keep the order in which they were found. */
 static void sort_errors(struct parser *p)
 {
@@ -1303,6 +1904,8 @@ int conf_parse_with(const char *name, const char *text, size_t len, const struct
 	verify_names(p);
 	verify_ipv4(p);
 	verify_ipv6(p);
+	verify_uplink(p);
+	verify_routing(p);
 	notes_deprecated(p);
 	sort_errors(p);
 	if (errs->n > 0 || errs->dropped > 0)
@@ -1432,6 +2035,32 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 			return false;
 	for (unsigned i = 0; i < a->n_rebind_ok && i < CONF_MAX_REBIND_OK; i++)
 		if (!streq(a->rebind_ok[i], b->rebind_ok[i]))
+			return false;
+	if (a->uplink_ip4.s_addr != b->uplink_ip4.s_addr || a->uplink_plen4 != b->uplink_plen4 ||
+	    a->uplink_gw4.s_addr != b->uplink_gw4.s_addr || a->uplink_plen6 != b->uplink_plen6 ||
+	    memcmp(&a->uplink_ip6, &b->uplink_ip6, sizeof(a->uplink_ip6)) ||
+	    memcmp(&a->uplink_gw6, &b->uplink_gw6, sizeof(a->uplink_gw6)))
+		return false;
+	if (a->bgp != b->bgp || a->asn != b->asn || a->router_id.s_addr != b->router_id.s_addr ||
+	    a->n_peers != b->n_peers || !streq(a->password, b->password) ||
+	    a->hold_time != b->hold_time || a->announce_auto != b->announce_auto ||
+	    a->n_announce != b->n_announce || a->n_accept != b->n_accept)
+		return false;
+	for (unsigned i = 0; i < a->n_peers && i < CONF_MAX_PEERS; i++) {
+		const struct bgp_peer *x = &a->peers[i], *y = &b->peers[i];
+
+		if (!dns_server_eq(&x->addr, &y->addr) || x->asn != y->asn ||
+		    !streq(x->domain, y->domain) || x->n_subnets != y->n_subnets)
+			return false;
+		for (unsigned k = 0; k < x->n_subnets && k < CONF_MAX_PEER_SUBNETS; k++)
+			if (!ip_net_eq(&x->subnets[k], &y->subnets[k]))
+				return false;
+	}
+	for (unsigned i = 0; i < a->n_announce && i < CONF_MAX_ROUTES; i++)
+		if (!ip_net_eq(&a->announce[i], &b->announce[i]))
+			return false;
+	for (unsigned i = 0; i < a->n_accept && i < CONF_MAX_ROUTES; i++)
+		if (!ip_net_eq(&a->accept[i], &b->accept[i]))
 			return false;
 	return a->server_prefix_auto || ip6_net_eq(&a->server_prefix, &b->server_prefix);
 }

@@ -45,6 +45,29 @@ struct dns_server {
 	};
 };
 
+/* An IPv4 or IPv6 prefix (host bits zero). */
+struct ip_net {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct ip4_net v4;
+		struct ip6_net v6;
+	};
+};
+
+#define CONF_MAX_PEERS 8
+#define CONF_MAX_PEER_SUBNETS 4
+#define CONF_MAX_ROUTES 16
+#define CONF_MAX_PASSWORD 80
+
+/* [routing] peers: "ADDRESS as ASN [domain DOMAIN] [subnet CIDR]...". */
+struct bgp_peer {
+	struct dns_server addr; /* the peer router's address (family + address) */
+	uint32_t asn;
+	char domain[254]; /* "" = none: its guests' names are not forwarded */
+	unsigned n_subnets; /* its guest networks, for reverse lookups */
+	struct ip_net subnets[CONF_MAX_PEER_SUBNETS];
+};
+
 struct conf {
 	/* [network] */
 	enum net_mode mode;
@@ -61,6 +84,14 @@ struct conf {
 	enum host_access host_access;
 	unsigned n_host_ports; /* HOST_ACCESS_PORTS */
 	struct host_port host_ports[CONF_MAX_HOST_PORTS];
+	/* A fixed uplink address for the router (peering servers need one);
+	 * plen 0 = auto (DHCP / SLAAC). A gateway of all zeros = none. */
+	struct in_addr uplink_ip4;
+	uint8_t uplink_plen4;
+	struct in_addr uplink_gw4;
+	struct in6_addr uplink_ip6;
+	uint8_t uplink_plen6;
+	struct in6_addr uplink_gw6;
 	/* Keys that are accepted but deprecated, one "FILE:LINE: ..." note each. */
 	unsigned n_notes;
 	char notes[2][256];
@@ -96,7 +127,28 @@ struct conf {
 	/* Per-guest limits: connections a guest has open at once, new ones per
 	 * second (burst: twice that), DNS and DHCP packets per second to the router. */
 	uint32_t max_connections, new_connections, dns_rate, dhcp_rate;
+
+	/* [routing]: BGP with the routers of other hosts (BIRD in the router). */
+	bool bgp;
+	uint32_t asn; /* 0 = none */
+	struct in_addr router_id; /* 0 = auto: the fixed uplink address, else BIRD's choice */
+	unsigned n_peers;
+	struct bgp_peer peers[CONF_MAX_PEERS];
+	char password[CONF_MAX_PASSWORD + 1]; /* "" = none */
+	uint32_t hold_time; /* seconds */
+	bool announce_auto; /* desktop: the guest subnet and prefix; server: nothing */
+	unsigned n_announce;
+	struct ip_net announce[CONF_MAX_ROUTES];
+	unsigned n_accept; /* each also accepts longer prefixes inside it */
+	struct ip_net accept[CONF_MAX_ROUTES];
 };
+
+/* What BGP announces: [routing] announce, or its default for the mode. Returns the count. */
+unsigned conf_announce(const struct conf *c, struct ip_net out[CONF_MAX_ROUTES]);
+/* "A.B.C.D/N" or "X::/N" (host bits zero). 0 or -EINVAL. */
+int conf_parse_ip_net(const char *s, struct ip_net *ret);
+/* The canonical text of @n into buf[INET6_ADDRSTRLEN + 4]. */
+char *conf_format_ip_net(const struct ip_net *n, char *buf);
 
 /* Collected diagnostics: every error, each "FILE:LINE: message". */
 struct conf_errors {

@@ -53,6 +53,10 @@ static const char canonical_defaults[] = "[network]\n"
 					 "router = managed\n"
 					 "bridge_nf = off\n"
 					 "host_access = none\n"
+					 "uplink_ipv4 = auto\n"
+					 "uplink_gateway4 = auto\n"
+					 "uplink_ipv6 = auto\n"
+					 "uplink_gateway6 = auto\n"
 					 "\n"
 					 "[ipv4]\n"
 					 "guest_subnet = 192.168.254.0/24\n"
@@ -81,7 +85,17 @@ static const char canonical_defaults[] = "[network]\n"
 					 "max_connections = 8192\n"
 					 "new_connections = 200\n"
 					 "dns_rate = 100\n"
-					 "dhcp_rate = 5\n";
+					 "dhcp_rate = 5\n"
+					 "\n"
+					 "[routing]\n"
+					 "bgp = off\n"
+					 "asn = none\n"
+					 "router_id = auto\n"
+					 "peers = none\n"
+					 "password = none\n"
+					 "hold_time = 9\n"
+					 "announce = auto\n"
+					 "accept = none\n";
 
 static char *print_conf(const struct conf *c)
 {
@@ -454,6 +468,64 @@ static const struct {
 	{"[guests]\nnew_connections = 010\n",
 	 "t.conf:2: new_connections: invalid value '010' (expected a whole number from 10 to "
 	 "1000000)\n"},
+	/* [network] fixed uplink addresses */
+	{"[network]\nuplink_ipv4 = 192.0.2.0/24\n",
+	 "t.conf:2: uplink_ipv4: invalid value '192.0.2.0/24' (expected auto or a host address with "
+	 "its prefix length, like 192.0.2.61/24)\n"},
+	{"[network]\nuplink_ipv4 = 192.0.2.61\n",
+	 "t.conf:2: uplink_ipv4: invalid value '192.0.2.61' (expected auto or a host address with "
+	 "its prefix length, like 192.0.2.61/24)\n"},
+	{"[network]\nuplink_ipv6 = fe80::1/64\n",
+	 "t.conf:2: uplink_ipv6: invalid value 'fe80::1/64' (expected auto or a global host address "
+	 "with its prefix length, like 2001:db8:1::61/64)\n"},
+	{"[network]\nuplink_gateway4 = 192.0.2.1\n",
+	 "t.conf:2: uplink_gateway4 is set, but uplink_ipv4 is auto (DHCP gives the gateway)\n"},
+	{"[network]\nuplink_ipv4 = 192.0.2.61/24\nuplink_gateway4 = 198.51.100.1\n[dns]\n"
+	 "upstream = 192.0.2.1\n",
+	 "t.conf:3: uplink_gateway4 is not another address of uplink_ipv4's subnet\n"},
+	{"[network]\nuplink_ipv4 = 192.0.2.61/24\n",
+	 "t.conf:2: uplink_ipv4 is fixed, so no DHCP lease tells the router the LAN's DNS servers: "
+	 "set [dns] upstream\n"},
+	{"[network]\nattach = routed\nuplink_ipv4 = 192.0.2.61/24\n[dns]\nupstream = 192.0.2.1\n",
+	 "t.conf:3: uplink_ipv4 needs the router on the LAN (attach = macvlan or auto): with attach "
+	 "= routed the router has no LAN address of its own\n"},
+	/* [routing] */
+	{"[routing]\nbgp = yes\n", "t.conf:2: bgp: invalid value 'yes' (expected on or off)\n"},
+	{"[routing]\nbgp = on\n",
+	 "t.conf:2: bgp = on needs asn (this router's AS number)\n"
+	 "t.conf:2: bgp = on needs peers (ADDRESS as ASN, ...)\n"},
+	{"[routing]\nasn = 23456\n",
+	 "t.conf:2: asn: invalid value '23456' (expected none or an AS number, e.g. 65001 or "
+	 "4200000001)\n"},
+	{"[routing]\npeers = 192.0.2.62 65002\n",
+	 "t.conf:2: peers: invalid peer '192.0.2.62 65002' (expected ADDRESS as ASN [domain DOMAIN] "
+	 "[subnet CIDR]..., at most 4 subnets)\n"},
+	{"[routing]\npeers = 192.0.2.62 as 65002 domain b.x, 192.0.2.62 as 65003\n",
+	 "t.conf:2: peers: peer '192.0.2.62 as 65003' is listed twice\n"},
+	{"[routing]\npeers = 192.0.2.62 as 65002 domain b.x/\n",
+	 "t.conf:2: peers: peer 192.0.2.62: invalid domain 'b.x/'\n"},
+	{"[routing]\npeers = 192.0.2.62 as 65002,, 192.0.2.63 as 1\n",
+	 "t.conf:2: peers: empty entry in list '192.0.2.62 as 65002,, 192.0.2.63 as 1'\n"},
+	{"[routing]\npeers = 192.168.254.9 as 65002\n",
+	 "t.conf:2: peer 192.168.254.9 is inside guest_subnet 192.168.254.0/24: peers are other "
+	 "hosts' routers on the LAN\n"},
+	{"[routing]\npassword = a\"b\n",
+	 "t.conf:2: password: invalid password (none, or 1 to 80 printable ASCII characters "
+	 "without blanks, quotes or backslashes)\n"},
+	{"[routing]\nhold_time = 2\n",
+	 "t.conf:2: hold_time: invalid value '2' (expected seconds, a whole number from 3 to "
+	 "65535)\n"},
+	/* check refuses a guest subnet that overlaps accept (and a default route) */
+	{"[routing]\naccept = 192.168.0.0/16\n",
+	 "t.conf:2: accept 192.168.0.0/16 overlaps guest_subnet 192.168.254.0/24\n"
+	 "t.conf:2: accept 192.168.0.0/16 overlaps host_subnet 192.168.253.0/24\n"
+	 "t.conf:2: accept 192.168.0.0/16 overlaps 192.168.254.0/24, which this router announces\n"},
+	{"[routing]\naccept = ::/0\nannounce = none\n",
+	 "t.conf:2: accept ::/0 overlaps guest_prefix fd00:aaaa:254::/64\n"
+	 "t.conf:2: accept ::/0 overlaps host_prefix fd00:aaaa:253::/64\n"},
+	{"[routing]\naccept = 10.82.0.1/24\n",
+	 "t.conf:2: accept: invalid prefix '10.82.0.1/24' (a CIDR prefix with its host bits zero, "
+	 "like 10.82.0.0/16 or fd00:82::/48)\n"},
 	/* a refused key is left out of the cross-checks instead of cascading */
 	{"[ipv4]\nguest_subnet = 10.0.0.1/24\ndhcp_range = 192.168.1.1-192.168.1.9\n",
 	 "t.conf:2: guest_subnet: invalid CIDR '10.0.0.1/24' (host bits set)\n"},
@@ -595,6 +667,14 @@ static void test_round_trip(void)
 	    "rebind_ok = corp.example, intra.corp.example\n[guests]\nmax_connections = 64\n"
 	    "new_connections = 10\ndns_rate = 1000000\ndhcp_rate = 10000\n",
 	    "[network]\nhost_access = all\n",
+	    "[network]\nuplink_ipv4 = 192.0.2.61/24\nuplink_gateway4 = 192.0.2.1\n"
+	    "uplink_ipv6 = 2001:db8:1::61/64\nuplink_gateway6 = fe80::1\n"
+	    "[ipv4]\nguest_subnet = 10.81.0.0/24\ndhcp_range = 10.81.0.100-10.81.0.200\n"
+	    "[dns]\nupstream = 192.0.2.1\n"
+	    "[routing]\nbgp = on\nasn = 4200000001\nrouter_id = 192.0.2.61\n"
+	    "peers = 192.0.2.62 as 65002 domain b.lxtg.internal subnet 10.82.0.0/24 subnet "
+	    "fd00:82::/64, 2001:db8:1::63 as 65003\npassword = s3cr3t!\nhold_time = 30\n"
+	    "announce = 10.81.0.0/24, fd00:aaaa:254::/64\naccept = 10.82.0.0/15, fd00:80::/32\n",
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(texts); i++) {
