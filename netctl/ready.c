@@ -215,7 +215,7 @@ int ready_wait(const struct paths *p, const struct conf *c, pid_t init, long dea
 	/* The first uplink lease may restart dnsmasq once (the LAN's domain goes into
 	 * its rebind exemption): let that happen before saying "ready". A LAN without
 	 * DHCP only costs UPLINK_LEASE_MS. */
-	if (c->attach != ATTACH_ROUTED &&
+	if (c->attach != ATTACH_ROUTED && !c->uplink_plen4 &&
 	    pathf(bound, sizeof(bound), "%s/lxtg/run/uplink.bound", p->rootfs) == 0) {
 		while (stat(bound, &st) < 0 && now_ms() < lease_deadline)
 			poll(NULL, 0, 5);

@@ -147,7 +147,12 @@ int render_inittab(const struct conf *c, char **ret)
 	if (c->ipv6)
 		sb_printf(&b, "::respawn:" RADVD_PATH " --nodaemon --config=/etc/lxtg/radvd.conf "
 			      "--pidfile=/run/radvd.pid --logmethod=stderr\n");
-	if (c->attach != ATTACH_ROUTED)
+	/* BGP with the other hosts' routers; the control socket is where the
+	 * controller reaches it from the host (lxtg/run is bind-mounted). */
+	if (c->bgp)
+		sb_printf(&b, "::respawn:" BIRD_PATH " -f -c /etc/lxtg/bird.conf -s " BIRD_CTL "\n");
+	/* A fixed uplink address needs no DHCP client. */
+	if (c->attach != ATTACH_ROUTED && !c->uplink_plen4)
 		sb_printf(&b, "::respawn:" BUSYBOX_PATH " udhcpc -f -i " ROUTER_UPLINK_IF
 			      " -s /etc/lxtg/udhcpc.script -x hostname:%s\n",
 			  c->router);
@@ -212,6 +217,30 @@ int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret)
 	} else {
 		sb_printf(&rb, "# rebind protection off ([dns] rebind_protection = off)");
 	}
+	/* [routing] peers: each peer's guest names (and reverse lookups of its
+	 * subnets) from that peer's router, which answers with its guests' private
+	 * addresses: exempt from rebind protection. Our router answers the peers
+	 * on the uplink (the ruleset lets only their addresses in). */
+	for (unsigned i = 0; c->bgp && i < c->n_peers; i++) {
+		const struct bgp_peer *pe = &c->peers[i];
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(pe->addr.family, &pe->addr.v6, a, sizeof(a));
+		if (i == 0 && c->attach != ATTACH_ROUTED)
+			sb_printf(&rb, "\ninterface=" ROUTER_UPLINK_IF
+				       "\nno-dhcp-interface=" ROUTER_UPLINK_IF);
+		if (pe->domain[0]) {
+			sb_printf(&rb, "\nserver=/%s/%s", pe->domain, a);
+			if (c->rebind_protection)
+				sb_printf(&rb, "\nrebind-domain-ok=/%s/", pe->domain);
+		}
+		for (unsigned k = 0; k < pe->n_subnets; k++) {
+			char n[INET6_ADDRSTRLEN + 4];
+
+			sb_printf(&rb, "\nrev-server=%s,%s",
+				  conf_format_ip_net(&pe->subnets[k], n), a);
+		}
+	}
 	r = sb_finish(&rb, &rebind);
 	if (r < 0)
 		return r;
@@ -265,6 +294,127 @@ int render_radvd(const struct conf *c, uint32_t mtu, char **ret)
 		{"ONLINK", lan ? "off" : "on"},
 	};
 	return tmpl_render(tmpl_radvd_conf_in, vars, ARRAY_SIZE(vars), ret);
+}
+
+/* BIRD's name of peer @i: "peer1".. (status maps it back to the address). */
+void render_bird_peer_name(unsigned i, char buf[16])
+{
+	snprintf(buf, 16, "peer%u", i + 1);
+}
+
+/* "filter accept4 { if net ~ [ P+, ... ] then accept; reject; }" for one family. */
+static void bird_filter(struct sbuf *b, const struct conf *c, int family, char v)
+{
+	unsigned n = 0;
+
+	sb_printf(b, "filter accept%c {\n", v);
+	for (unsigned i = 0; i < c->n_accept; i++) {
+		char net[INET6_ADDRSTRLEN + 4];
+
+		if (c->accept[i].family != family)
+			continue;
+		sb_printf(b, "%s%s+", n++ ? ", " : "\tif net ~ [ ",
+			  conf_format_ip_net(&c->accept[i], net));
+	}
+	if (n)
+		sb_printf(b, " ] then accept;\n");
+	sb_printf(b, "\treject;\n}\n");
+}
+
+int render_bird(const struct conf *c, char **ret)
+{
+	struct sbuf rid = {0}, kern = {0}, ann = {0}, filt = {0}, peers = {0};
+	_cleanup_free_ char *t_rid = NULL, *t_kern = NULL, *t_ann = NULL, *t_filt = NULL,
+			    *t_peers = NULL;
+	struct ip_net a[CONF_MAX_ROUTES];
+	unsigned n_ann = conf_announce(c, a);
+	char addr[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN + 8];
+	struct in_addr id = c->router_id;
+	int r;
+
+	/* auto: the fixed uplink address, else the router's guest-side address
+	 * (unique among peers, whose guest subnets differ; BIRD's own choice could
+	 * be the host-link address, which every host may share). */
+	if (!id.s_addr)
+		id = c->uplink_plen4 ? c->uplink_ip4 : conf_router_ip4(c);
+	sb_printf(&rid, "router id %s;", ntop4(id, addr));
+	sb_printf(&kern, "protocol kernel kernel4 {\n\tipv4 { import none; export where source = "
+			 "RTS_BGP || proto = \"hold4\"; };\n}");
+	if (c->ipv6)
+		sb_printf(&kern, "\nprotocol kernel kernel6 {\n\tipv6 { import none; export where "
+				 "source = RTS_BGP || proto = \"hold6\"; };\n}");
+	for (int fam = 0; fam < (c->ipv6 ? 2 : 1); fam++) {
+		char v = fam ? '6' : '4';
+
+		sb_printf(&ann, "%sprotocol static announce%c {\n\tipv%c;\n", fam ? "\n" : "", v, v);
+		for (unsigned i = 0; i < n_ann; i++) {
+			char net[INET6_ADDRSTRLEN + 4];
+
+			if (a[i].family == (fam ? AF_INET6 : AF_INET))
+				sb_printf(&ann, "\troute %s blackhole;\n",
+					  conf_format_ip_net(&a[i], net));
+		}
+		sb_printf(&ann, "}");
+		/* Each accepted prefix is unreachable unless a peer's route is there
+		 * (preference 10, below BGP's 100): guest traffic for a peer that is
+		 * down is refused at the router instead of leaving un-NATed toward
+		 * the LAN's default gateway. */
+		sb_printf(&ann, "\nprotocol static hold%c {\n\tipv%c { preference 10; };\n", v, v);
+		for (unsigned i = 0; i < c->n_accept; i++) {
+			char net[INET6_ADDRSTRLEN + 4];
+
+			if (c->accept[i].family == (fam ? AF_INET6 : AF_INET))
+				sb_printf(&ann, "\troute %s unreachable;\n",
+					  conf_format_ip_net(&c->accept[i], net));
+		}
+		sb_printf(&ann, "}");
+		bird_filter(&filt, c, fam ? AF_INET6 : AF_INET, v);
+	}
+	local[0] = '\0';
+	for (unsigned i = 0; i < c->n_peers; i++) {
+		const struct bgp_peer *pe = &c->peers[i];
+		char name[16];
+
+		if (pe->addr.family == AF_INET && c->uplink_plen4)
+			snprintf(local, sizeof(local), " %s", ntop4(c->uplink_ip4, addr));
+		else if (pe->addr.family == AF_INET6 && c->uplink_plen6)
+			snprintf(local, sizeof(local), " %s", ntop6(&c->uplink_ip6, addr));
+		else
+			local[0] = '\0';
+		render_bird_peer_name(i, name);
+		inet_ntop(pe->addr.family, &pe->addr.v6, addr, sizeof(addr));
+		/* direct: peers share the LAN with us. Short retry and error waits,
+		 * so a peer that comes back is peered again within seconds. */
+		sb_printf(&peers,
+			  "protocol bgp %s {\n"
+			  "\tdescription \"%s\";\n"
+			  "\tlocal%s as %u;\n"
+			  "\tneighbor %s as %u;\n"
+			  "\tdirect;\n"
+			  "\thold time %u;\n"
+			  "\tkeepalive time %u;\n"
+			  "\tconnect retry time 2;\n"
+			  "\tconnect delay time 1;\n"
+			  "\terror wait time 1, 8;\n",
+			  name, addr, local, c->asn, addr, pe->asn, c->hold_time,
+			  c->hold_time / 3 ? c->hold_time / 3 : 1);
+		if (c->password[0])
+			sb_printf(&peers, "\tpassword \"%s\";\n", c->password);
+		sb_printf(&peers, "\tipv4 { import filter accept4; export where proto = \"announce4\"; };\n");
+		if (c->ipv6)
+			sb_printf(&peers, "\tipv6 { import filter accept6; export where proto = "
+					  "\"announce6\"; };\n");
+		sb_printf(&peers, "}\n");
+	}
+	if ((r = sb_finish(&rid, &t_rid)) < 0 || (r = sb_finish(&kern, &t_kern)) < 0 ||
+	    (r = sb_finish(&ann, &t_ann)) < 0 || (r = sb_finish(&filt, &t_filt)) < 0 ||
+	    (r = sb_finish(&peers, &t_peers)) < 0)
+		return r;
+	const struct tmpl_var vars[] = {
+		{"ROUTER_ID", t_rid}, {"KERNEL", t_kern},   {"ANNOUNCE", t_ann},
+		{"FILTERS", t_filt},  {"PEERS", t_peers},
+	};
+	return tmpl_render(tmpl_bird_conf_in, vars, ARRAY_SIZE(vars), ret);
 }
 
 int render_ruleset_defines(const struct conf *c, char **ret)
@@ -370,6 +520,23 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 			  router_uplink_if(c));
 	if (c->host_access == HOST_ACCESS_ALL)
 		sb_printf(&b, "add element inet lxctogo host_all { \"" ROUTER_GUEST_IF "\" }\n");
+	/* [routing]: addresses and prefixes were verified by the config parser. */
+	for (unsigned i = 0; c->bgp && i < c->n_peers; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(c->peers[i].addr.family, &c->peers[i].addr.v6, a, sizeof(a));
+		sb_printf(&b, "add element inet lxctogo peer_routers%c { %s }\n",
+			  c->peers[i].addr.family == AF_INET ? '4' : '6', a);
+	}
+	for (unsigned i = 0; c->bgp && i < c->n_accept; i++) {
+		char n[INET6_ADDRSTRLEN + 4];
+
+		if (c->accept[i].family == AF_INET6 && !c->ipv6)
+			continue;
+		sb_printf(&b, "add element inet lxctogo peer_nets%c { %s }\n",
+			  c->accept[i].family == AF_INET ? '4' : '6',
+			  conf_format_ip_net(&c->accept[i], n));
+	}
 	for (unsigned i = 0; i < c->n_host_ports; i++)
 		sb_printf(&b, "add element inet lxctogo host_ports { %s . %u }\n",
 			  c->host_ports[i].proto == IPPROTO_TCP ? "tcp" : "udp",

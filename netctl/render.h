@@ -27,6 +27,10 @@ int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **r
 int render_inittab(const struct conf *c, char **ret);
 int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret);
 int render_radvd(const struct conf *c, uint32_t mtu, char **ret);
+/* bird.conf for [routing] bgp = on: the peers, what is announced and accepted. */
+int render_bird(const struct conf *c, char **ret);
+/* BIRD's protocol name of peer @i ("peer1"...). */
+void render_bird_peer_name(unsigned i, char buf[16]);
 /* The router's udhcpc event script (managed-rootfs/udhcpc.script). */
 int render_udhcpc_script(const struct conf *c, uint32_t mtu, char **ret);
 /* The whole router ruleset as one nft script: replace our table, then fill its sets. */

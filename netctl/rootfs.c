@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include "addr.h"
+#include "autoconfig.h"
+#include "birdctl.h"
 #include "fault.h"
 #include "fsutil.h"
 #include "render.h"
@@ -142,7 +144,8 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 					       {"usr/lib", "lib"},
 					       {"usr/lib64", "lib64"},
 					       {"/run", "var/run"}};
-	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL, *udhcpc = NULL;
+	_cleanup_free_ char *lxcconf = NULL, *inittab = NULL, *dnsmasq = NULL, *udhcpc = NULL,
+			    *bird = NULL;
 	char path[PATH_MAX];
 	int r;
 
@@ -170,8 +173,25 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 		r = render_udhcpc_script(c, f->mtu, &udhcpc);
 	if (r == 0)
 		r = render_lxc_conf(c, f, &lxcconf);
+	if (r == 0 && c->bgp)
+		r = render_bird(c, &bird);
 	if (r < 0)
 		return fail(e, r, "rendering router files: %s", strerror(-r));
+	/* BIRD's own parser has the last word, before anything is written. */
+	if (c->bgp) {
+		char err[512];
+
+		if (pathf(path, sizeof(path), "%s/bird.conf.check", p->router) < 0)
+			return fail(e, -ENAMETOOLONG, "%s: path too long", p->router);
+		r = write_if_changed(path, bird, 0600);
+		if (r >= 0)
+			r = bird_check(path, err, sizeof(err));
+		unlink(path);
+		if (r == -EINVAL)
+			return fail(e, r, "BIRD refuses the bird.conf made from [routing]: %s", err);
+		if (r < 0)
+			return fail(e, r, "running %s -p: %s", BIRD_PATH, strerror(-r));
+	}
 	if ((r = rootfs_write_file(p, "etc/inittab", inittab, 0644, &br->inittab_changed, e)) ||
 	    /* Nothing restarts for a new event script: udhcpc runs it at its next
 	     * event (a restarted udhcpc would flush eth0, and the proxy ARP entries
@@ -179,6 +199,8 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", udhcpc, 0755, NULL, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644, &br->dnsmasq_changed,
 				   e)) ||
+	    (c->bgp && (r = rootfs_write_file(p, "etc/lxtg/bird.conf", bird, 0644,
+					      &br->bird_changed, e))) ||
 	    (r = rootfs_write_file(p, "etc/passwd",
 				   "root:x:0:0:root:/:/bin/sh\n"
 				   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
@@ -190,6 +212,8 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	    (r = rootfs_write_file(p, "etc/hosts", "127.0.0.1 localhost\n::1 localhost\n", 0644,
 				   NULL, e)))
 		return r;
+	if (!c->bgp && pathf(path, sizeof(path), "%s/etc/lxtg/bird.conf", p->rootfs) == 0)
+		unlink(path);
 	for (size_t i = 0; i < reg->n_guests; i++) {
 		r = rootfs_guest_dns(p, c, &reg->guests[i], false, e);
 		if (r < 0)

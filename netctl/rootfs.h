@@ -18,7 +18,7 @@
 
 /* What rootfs_build() changed, so `up` restarts only what must be restarted. */
 struct rootfs_changes {
-	bool lxc_changed, inittab_changed, dnsmasq_changed, radvd_changed;
+	bool lxc_changed, inittab_changed, dnsmasq_changed, radvd_changed, bird_changed;
 };
 
 /*

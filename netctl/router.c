@@ -18,6 +18,8 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
+#include "autoconfig.h"
+#include "birdctl.h"
 #include "fault.h"
 #include "fsutil.h"
 #include "hostnet.h"
@@ -102,6 +104,11 @@ static int preflight(const struct paths *p, const struct conf *c, struct nlk *nl
 				    nets[i].key, a, nets[i].plen, desc);
 		}
 	}
+	if (c->bgp && access(BIRD_PATH, X_OK) < 0)
+		return fail(e, -ENOENT,
+			    "[routing] bgp = on needs BIRD 2 (%s): apt-get install bird2 (its "
+			    "service may stay disabled: the router runs its own BIRD)",
+			    BIRD_PATH);
 	r = nlk_link_flags(nl, c->uplink, &flags);
 	if (r < 0)
 		return fail(e, r, "uplink %s: %s", c->uplink, strerror(-r));
@@ -156,6 +163,11 @@ static int up_decide(struct up *u, struct errmsg *e)
 	    (u->uplink.verdict != UPLINK_OPEN ||
 	     (before.attach_known && before.attach != u->uplink.attach)))
 		log_info("%s: %s attach", u->uplink.why, uplink_attach_name(u->uplink.attach));
+	if (u->uplink.attach == ATTACH_ROUTED && (u->c->uplink_plen4 || u->c->uplink_plen6))
+		return fail(e, -EINVAL,
+			    "%s: the router cannot have a LAN address of its own here (routed "
+			    "attach), but uplink_ipv4/uplink_ipv6 fix one; set them to auto",
+			    u->uplink.why);
 	u->learned.attach_known = true;
 	u->learned.attach = u->uplink.attach;
 	strscpy(u->learned.attach_why, sizeof(u->learned.attach_why), u->uplink.why);
@@ -322,6 +334,25 @@ static int up_record(struct up *u, struct errmsg *e)
 	return r;
 }
 
+/*
+ * A new bird.conf: BIRD reloads it (`birdc configure`) and keeps the sessions
+ * that did not change. A BIRD that does not answer (it is being restarted by
+ * lxtg-init) reads the new file when it starts.
+ */
+static void bird_reload(const struct paths *p)
+{
+	char sock[PATH_MAX], err[256];
+	int r;
+
+	if (pathf(sock, sizeof(sock), "%s%s", p->rootfs, BIRD_CTL) < 0)
+		return;
+	r = bird_configure(sock, err, sizeof(err));
+	if (r == -EINVAL)
+		log_info("BIRD did not take the new bird.conf: %s", err);
+	else if (r < 0 && r != -ENOENT && r != -ECONNREFUSED)
+		log_info("reloading BIRD: %s", strerror(-r));
+}
+
 /* Let the router's init start its daemons (or restart changed ones) and wait until it serves. */
 static int up_release(struct up *u, struct errmsg *e)
 {
@@ -332,6 +363,8 @@ static int up_release(struct up *u, struct errmsg *e)
 			ready_restart_daemon(u->info.pid, "dnsmasq");
 		if (u->changed.radvd_changed)
 			ready_restart_daemon(u->info.pid, "radvd");
+		if (u->changed.bird_changed)
+			bird_reload(u->p);
 	}
 	fault_point("up: before release");
 	/* A router restarted behind our back waits on the FIFO too: release it. */

@@ -16,6 +16,8 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 	const char *v6 = c->ipv6 ? "0" : "1";
 	const char *server = c->mode == MODE_SERVER && c->ipv6 ? "1" : "0";
 	const char *server4 = c->mode == MODE_SERVER ? "1" : "0";
+	/* A fixed uplink_ipv6: no SLAAC on the uplink (the address and gateway are given). */
+	const char *slaac = c->uplink_plen6 ? "0" : "1";
 	int r;
 
 	struct {
@@ -26,8 +28,10 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/disable_ipv6", v6},
 		{"net/ipv6/conf/" ROUTER_GUEST_IF "/disable_ipv6", v6},
 		{"net/ipv6/conf/" ROUTER_HOST_IF "/disable_ipv6", v6},
-		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/accept_ra", "2"},
-		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/autoconf", "1"},
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/accept_ra", c->uplink_plen6 ? "0" : "2"},
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/autoconf", slaac},
+		/* A fixed address outlives a link that goes down and up. */
+		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/keep_addr_on_down", c->uplink_plen6 ? "1" : "0"},
 		{"net/ipv6/conf/" ROUTER_GUEST_IF "/accept_ra", "0"},
 		{"net/ipv6/conf/" ROUTER_HOST_IF "/accept_ra", "0"},
 		{"net/ipv6/conf/" ROUTER_GUEST_IF "/accept_dad", "0"},
@@ -79,6 +83,32 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 	return 0;
 }
 
+/* [network] uplink_ipv4 / uplink_ipv6: the router's own LAN addresses and gateways, as given. */
+static int inside_uplink_fixed(struct nlk *nl, const struct conf *c, struct errmsg *e)
+{
+	int up = nlk_ifindex(nl, ROUTER_UPLINK_IF), r = 0;
+	struct in_addr any4 = {0};
+	struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (up < 0)
+		return fail(e, up, "router uplink %s: %s", ROUTER_UPLINK_IF, strerror(-up));
+	if (c->uplink_plen4)
+		r = nlk_addr_ensure(nl, up, AF_INET, &c->uplink_ip4, c->uplink_plen4);
+	if (r == 0 && c->uplink_plen6 && c->ipv6)
+		r = nlk_addr_ensure(nl, up, AF_INET6, &c->uplink_ip6, c->uplink_plen6);
+	if (r < 0)
+		return fail(e, r, "the router's fixed uplink address: %s", nlk_strerror(nl, r));
+	r = nlk_link_up(nl, ROUTER_UPLINK_IF, 0);
+	if (r == 0 && c->uplink_plen4 && c->uplink_gw4.s_addr)
+		r = nlk_route_replace(nl, AF_INET, &any4, 0, &c->uplink_gw4, up);
+	if (r == 0 && c->uplink_plen6 && c->ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&c->uplink_gw6))
+		r = nlk_route_replace(nl, AF_INET6, &any6, 0, &c->uplink_gw6, up);
+	if (r < 0)
+		return fail(e, r, "the router's default route via uplink_gateway: %s",
+			    nlk_strerror(nl, r));
+	return 0;
+}
+
 /* Addresses on the guest and host links, links up, the default route (routed), no tx checksum. */
 static int inside_links(struct nlk *nl, const struct conf *c, struct errmsg *e)
 {
@@ -108,6 +138,11 @@ static int inside_links(struct nlk *nl, const struct conf *c, struct errmsg *e)
 		r = nlk_link_up(nl, ROUTER_HOST_IF, 0);
 	if (r < 0)
 		return fail(e, r, "router links up: %s", nlk_strerror(nl, r));
+	if (c->attach != ATTACH_ROUTED && (c->uplink_plen4 || c->uplink_plen6)) {
+		r = inside_uplink_fixed(nl, c, e);
+		if (r < 0)
+			return r;
+	}
 	if (c->attach == ATTACH_ROUTED) {
 		/* The way out is the host. */
 		struct in_addr any4 = {0}, host4 = conf_hostlink_host_ip4(c);

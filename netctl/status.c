@@ -7,13 +7,16 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "birdctl.h"
 #include "cli.h"
+#include "fsutil.h"
 #include "guestfile.h"
 #include "lxcw.h"
 #include "netlink.h"
 #include "netns.h"
 #include "nft.h"
 #include "publish.h"
+#include "render.h"
 #include "runtime.h"
 #include "segment.h"
 #include "state.h"
@@ -41,6 +44,9 @@ struct row {
 	char lan[2][4][INET6_ADDRSTRLEN + 4]; /* [0] IPv4, [1] IPv6: "ADDR/LEN" */
 	size_t n_lan[2];
 	bool lan_default; /* an IPv4 default route toward the LAN */
+	/* router row: the BGP sessions ([routing] bgp = on), in the order of peers */
+	struct bird_session bgp[CONF_MAX_PEERS];
+	size_t n_bgp;
 	/* guest row: IPv6 addresses it claimed itself (the guards' port_ip6_dyn) */
 	char learned[8][INET6_ADDRSTRLEN + 4];
 	size_t n_learned;
@@ -182,6 +188,14 @@ static void row_cols(const struct row *r, char cols[8][64])
 	snprintf(cols[7], 64, "%.63s", r->ports[0] ? r->ports : "-");
 }
 
+/* Seconds since @since, or 0 when unknown. */
+static long long uptime_of(const struct bird_session *b)
+{
+	long long now = (long long)time(NULL);
+
+	return b->since > 0 && now >= b->since ? now - b->since : 0;
+}
+
 static void print_row(FILE *f, const struct row *r, bool json, bool color, bool first,
 		      const int w[9])
 {
@@ -214,6 +228,21 @@ static void print_row(FILE *f, const struct row *r, bool json, bool color, bool 
 			json_print_string(f, r->attach_why);
 			json_list(f, "lan_ipv4", r->lan[0], r->n_lan[0]);
 			json_list(f, "lan_ipv6", r->lan[1], r->n_lan[1]);
+			fprintf(f, ",\"bgp\":[");
+			for (size_t i = 0; i < r->n_bgp; i++) {
+				const struct bird_session *b = &r->bgp[i];
+				bool up = streq(b->info, "Established");
+
+				fprintf(f, "%s{", i ? "," : "");
+				json_str(f, "peer", b->neighbor, true);
+				fprintf(f, "\"asn\":%u,", b->neighbor_as);
+				json_str(f, "state", up ? "established" : b->state, true);
+				json_str(f, "info", b->info, true);
+				fprintf(f, "\"uptime_s\":%lld,\"prefixes_received\":%u,"
+					   "\"prefixes_sent\":%u}",
+					up ? uptime_of(b) : 0, b->imported, b->exported);
+			}
+			fputc(']', f);
 			fprintf(f, ",\"drift\":[");
 			for (size_t i = 0; i < r->n_drift; i++) {
 				if (i)
@@ -304,6 +333,50 @@ static void fill_lan(const struct conf *c, pid_t pid, struct row *row)
 	netns_leave(saved);
 }
 
+/*
+ * The BGP sessions, read from BIRD's control socket: one per configured peer,
+ * in config order. A peer whose session is not established is drift.
+ */
+static void fill_bgp(const struct paths *p, const struct conf *c, struct row *row)
+{
+	struct bird_session got[BIRD_MAX_SESSIONS];
+	_cleanup_free_ char *reply = NULL;
+	char sock[PATH_MAX];
+	size_t n = 0;
+	int r = -ENAMETOOLONG;
+
+	if (!c->bgp)
+		return;
+	if (pathf(sock, sizeof(sock), "%s%s", p->rootfs, BIRD_CTL) == 0)
+		r = bird_cmd(sock, "show protocols all", 3000, &reply);
+	if (r == 0)
+		n = bird_parse_protocols(reply, got, ARRAY_SIZE(got));
+	else if (row->n_drift < DRIFT_MAX)
+		snprintf(row->drift[row->n_drift++], sizeof(row->drift[0]),
+			 "BIRD does not answer on %s (%s): no BGP", BIRD_CTL, strerror(-r));
+	for (unsigned i = 0; i < c->n_peers && i < CONF_MAX_PEERS; i++) {
+		struct bird_session *b = &row->bgp[row->n_bgp++];
+		char name[16], addr[INET6_ADDRSTRLEN];
+
+		render_bird_peer_name(i, name);
+		inet_ntop(c->peers[i].addr.family, &c->peers[i].addr.v6, addr, sizeof(addr));
+		memset(b, 0, sizeof(*b));
+		strscpy(b->name, sizeof(b->name), name);
+		strscpy(b->state, sizeof(b->state), "unknown");
+		strscpy(b->info, sizeof(b->info), r == 0 ? "not in BIRD" : "unknown");
+		for (size_t k = 0; k < n; k++)
+			if (streq(got[k].name, name))
+				*b = got[k];
+		/* The address and AS as configured (BIRD knows them too, once it read the file). */
+		strscpy(b->neighbor, sizeof(b->neighbor), addr);
+		b->neighbor_as = c->peers[i].asn;
+		if (r == 0 && !streq(b->info, "Established") && row->n_drift < DRIFT_MAX)
+			snprintf(row->drift[row->n_drift++], sizeof(row->drift[0]),
+				 "BGP peer %s (as %u) is not established: %s", addr,
+				 c->peers[i].asn, b->info[0] ? b->info : b->state);
+	}
+}
+
 /* A router that came up without the LAN is drift, with what a user can do about it. */
 static void lan_drift(const struct conf *c, struct row *row)
 {
@@ -368,6 +441,7 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 			row->n_drift = find_drift(p, c, row->pid, row->drift);
 			fill_lan(c, row->pid, row);
 			lan_drift(c, row);
+			fill_bgp(p, c, row);
 		}
 		inet_ntop(AF_INET, &a4, row->ipv4, sizeof(row->ipv4));
 		if (c->ipv6) {
@@ -449,6 +523,18 @@ int status_print(const struct ctx *ctx, const char *verb, bool router_row,
 				for (size_t i = 0; i < rows[0].n_lan[f]; i++)
 					printf(" %s", rows[0].lan[f][i]);
 			printf("%s\n", rows[0].n_lan[0] + rows[0].n_lan[1] ? "" : " none");
+		}
+		for (size_t i = 0; i < rows[0].n_bgp; i++) {
+			const struct bird_session *b = &rows[0].bgp[i];
+
+			if (streq(b->info, "Established"))
+				printf("bgp: %s as %u established, up %llds, %u prefixes received, "
+				       "%u sent\n",
+				       b->neighbor, b->neighbor_as, uptime_of(b), b->imported,
+				       b->exported);
+			else
+				printf("bgp: %s as %u %s (%s)\n", b->neighbor, b->neighbor_as,
+				       b->state, b->info);
 		}
 		for (size_t i = 0; i < rows[0].n_drift; i++)
 			printf("drift: %s\n", rows[0].drift[i]);

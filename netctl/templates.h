@@ -10,3 +10,4 @@ extern const char tmpl_inittab_in[];
 extern const char tmpl_udhcpc_script[];
 extern const char tmpl_dnsmasq_conf_in[];
 extern const char tmpl_radvd_conf_in[];
+extern const char tmpl_bird_conf_in[];

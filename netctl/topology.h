@@ -13,6 +13,9 @@
 #define ROUTER_GUEST_IF "eth1"
 #define ROUTER_HOST_IF "eth2"
 #define ROUTER_UPLINK_IF "eth0"
+/* BIRD's control socket, inside the router; the host sees it under the
+ * router's rootfs (lxtg/run is a bind mount of the host's directory). */
+#define BIRD_CTL "/lxtg/run/bird.ctl"
 
 /* Facts known only at run time, resolved by the router module. */
 struct router_facts {

@@ -150,9 +150,30 @@ sb_peer_exec() { ip netns exec "${SB_PEER:?sb_init first}" "$@"; }
 # sb_host_exec CMD...: run CMD in the host namespace with its own /sys plus the machine's cgroup mounts (for liblxc).
 # ip netns exec remounts /sys, which hides /sys/fs/cgroup; one "mount -a" of a generated fstab restores the
 # tmpfs and every cgroup/cgroup2 hierarchy with the same options (~16 ms per call; a sh loop over mount(8) costs ~100 ms).
-sb_host_exec() {
+sb_host_exec() { sb_ns_exec "${SB_HOST:?sb_init first}" "$@"; }
+
+# sb_ns_exec NS CMD...: sb_host_exec for any host namespace (sb_add_host).
+sb_ns_exec() {
+	local ns=$1
+	shift
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	ip netns exec "${SB_HOST:?sb_init first}" sh -c 'mount -a -T "$0" || exit 125; exec "$@"' "$SB_TMP/cgroup.fstab" "$@"
+	ip netns exec "$ns" sh -c 'mount -a -T "$0" || exit 125; exec "$@"' "$SB_TMP/cgroup.fstab" "$@"
+}
+
+# sb_add_host NAME: one more simulated LXC host on the LAN, namespace $SB-NAME with eth0 on br0
+# port xN of the LAN (N counts from 0; nothing configured, like $SB_HOST); sb_cleanup removes it
+# and what runs in it. Call it in the test's shell, not in $(...): the cleanup list lives there.
+SB__EXTRA=()
+sb_add_host() {
+	local ns=$SB-$1 port=x${#SB__EXTRA[@]}
+	ip netns add "$ns" || return 1
+	SB__EXTRA+=("$ns")
+	SB_NETNS_INO="$SB_NETNS_INO $(stat -L -c %i "/run/netns/$ns")"
+	sb__sysctl "$ns" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.default.dad_transmits=0 || return 1
+	ip -n "$SB_LAN" link add "$port" type veth peer name eth0 netns "$ns" &&
+		ip -n "$SB_LAN" link set "$port" master br0 up &&
+		ip -n "$ns" link set lo up && ip -n "$ns" link set eth0 up
 }
 
 # ---------------------------------------------------------------- setup
@@ -398,19 +419,21 @@ sb__tmp_pids() {
 # sb__ns_pids: print pids of processes in our namespaces.
 sb__ns_pids() {
 	local ns
-	for ns in "$SB_LAN" "$SB_HOST" "$SB_PEER"; do
+	for ns in "$SB_LAN" "$SB_HOST" "$SB_PEER" "${SB__EXTRA[@]}"; do
 		[ -e "/run/netns/$ns" ] && ip netns pids "$ns"
 	done
 }
 
-# sb__monitors: print "PID LXCPATH NAME" for every LXC monitor running in the host namespace.
+# sb__monitors: print "PID LXCPATH NAME NS" for every LXC monitor running in a host namespace.
 sb__monitors() {
-	local pid args
-	[ -e "/run/netns/$SB_HOST" ] || return 0
-	for pid in $(ip netns pids "$SB_HOST"); do
-		args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
-		# LXC titles its monitor "[lxc monitor] LXCPATH NAME".
-		[[ $args == "[lxc monitor] "* ]] && printf '%s %s\n' "$pid" "${args#"[lxc monitor] "}"
+	local pid args ns
+	for ns in "$SB_HOST" "${SB__EXTRA[@]}"; do
+		[ -e "/run/netns/$ns" ] || continue
+		for pid in $(ip netns pids "$ns"); do
+			args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+			# LXC titles its monitor "[lxc monitor] LXCPATH NAME".
+			[[ $args == "[lxc monitor] "* ]] && printf '%s %s %s\n' "$pid" "${args#"[lxc monitor] "}" "$ns"
+		done
 	done
 	return 0
 }
@@ -448,8 +471,8 @@ sb_cleanup() {
 	for hook in "${SB__HOOKS[@]}"; do eval "$hook" >&2; done
 	SB__HOOKS=()
 	if [ -e "$SB_TMP/cgroup.fstab" ]; then
-		while read -r pid path name; do
-			sb_host_exec lxc-stop -k -P "$path" -n "$name" >/dev/null 2>&1
+		while read -r pid path name ns; do
+			sb_ns_exec "$ns" lxc-stop -k -P "$path" -n "$name" >/dev/null 2>&1
 		done < <(sb__monitors)
 	fi
 	# Payloads whose monitor is gone (they live in netns of their own), then give monitors time to
@@ -458,9 +481,10 @@ sb_cleanup() {
 	sb__reap 0 sb__monitor_pids || t_diag "LXC monitors did not exit, killing them: $(sb__monitors)"
 	sb__reap 9 sb__ns_pids || t_diag "processes survive SIGKILL: $(sb__ns_pids)"
 	sb__reap 9 sb__tmp_pids || t_diag "processes of $SB_TMP survive SIGKILL: $(sb__tmp_pids)"
-	for ns in "$SB_LAN" "$SB_HOST" "$SB_PEER"; do
+	for ns in "$SB_LAN" "$SB_HOST" "$SB_PEER" "${SB__EXTRA[@]}"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
 	done
+	SB__EXTRA=()
 	if [[ $SB_TMP == */lxtg-sb.?????? && -d $SB_TMP ]]; then
 		# A test may have left a mount below $SB_TMP in our mount namespace; never delete through it.
 		awk -v d="$SB_TMP" 'index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
