@@ -219,9 +219,9 @@ size_t bird_parse_protocols(const char *reply, struct bird_session *ret, size_t 
 		    (line[4] == '-' || line[4] == ' ')) {
 			body = line + 5;
 			if (!strncmp(line, "1002", 4)) {
-				char name[32], proto[16], table[32], state[16], info[32] = "";
+				char name[32], proto[16], table[32], state[16], info[96] = "";
 				long long since = 0;
-				int k = sscanf(body, "%31s %15s %31s %15s %lld %31[^\n]", name, proto,
+				int k = sscanf(body, "%31s %15s %31s %15s %lld %95[^\n]", name, proto,
 					       table, state, &since, info);
 
 				cur = NULL;

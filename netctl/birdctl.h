@@ -15,7 +15,7 @@
 struct bird_session {
 	char name[32];      /* peer1.. (render_bird_peer_name) */
 	char state[16];     /* up, start, down */
-	char info[32];      /* Established, Active, Connect, ... */
+	char info[96];      /* Established, Active, Connect, ... (and why) */
 	long long since;    /* when the state began, seconds since the epoch (0: unknown) */
 	char neighbor[64];  /* the peer's address */
 	uint32_t neighbor_as;

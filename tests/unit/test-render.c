@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "autoconfig.h"
+#include "birdctl.h"
 #include "config.h"
 #include "render.h"
 #include "util.h"
@@ -19,7 +20,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-enum file { F_DNSMASQ, F_RADVD, F_INITTAB, F_LXC, F_RULESET, F_GUARD, F_HOSTS, F_DHCP };
+enum file { F_DNSMASQ, F_RADVD, F_INITTAB, F_LXC, F_RULESET, F_GUARD, F_HOSTS, F_DHCP, F_BIRD };
 
 struct want {
 	const char *conf;     /* config text */
@@ -35,7 +36,46 @@ static const char registry[] =
 	"port web tcp * 8080 80\n"
 	"port web udp 192.168.253.254 5353 53\n";
 
+#define BGP "[routing]\nbgp = on\nasn = 65001\npeers = 192.0.2.62 as 65002 domain b.lxtg.internal " \
+	    "subnet 10.82.0.0/24 subnet fd00:82::/64, 2001:db8:1::63 as 4200000003\n" \
+	    "accept = 10.82.0.0/24, 10.83.0.0/24, fd00:82::/64\n"
+#define FIXED "[network]\nuplink_ipv4 = 192.0.2.61/24\nuplink_gateway4 = 192.0.2.1\n" \
+	      "[dns]\nupstream = 192.0.2.1\n"
+
 static const struct want cases[] = {
+	/* [routing]: BIRD's file, and what BGP changes in the others */
+	{BGP, F_BIRD,
+	 {"router id 192.168.254.254;", "protocol bgp peer1 {", "\tneighbor 192.0.2.62 as 65002;",
+	  "\thold time 9;", "\tif net ~ [ 10.82.0.0/24+, 10.83.0.0/24+ ] then accept;",
+	  "\troute 192.168.254.0/24 blackhole;"},
+	 {"password", "local 192"}},
+	{BGP, F_BIRD,
+	 {"\tneighbor 2001:db8:1::63 as 4200000003;", "\troute fd00:aaaa:254::/64 blackhole;",
+	  "\troute 10.82.0.0/24 unreachable;", "\troute fd00:82::/64 unreachable;",
+	  "\tipv6 { import filter accept6; export where proto = \"announce6\"; };"}},
+	{FIXED BGP "password = s3cr3t!\nhold_time = 30\n", F_BIRD,
+	 {"router id 192.0.2.61;", "\tlocal 192.0.2.61 as 65001;", "\tpassword \"s3cr3t!\";",
+	  "\thold time 30;", "\tkeepalive time 10;"}},
+	{"[network]\nmode = server\n[routing]\nbgp = on\nasn = 65001\nrouter_id = 10.0.0.1\n"
+	 "peers = 192.0.2.62 as 65002\n", F_BIRD,
+	 {"router id 10.0.0.1;", "filter accept4 {", "\treject;"},
+	 {"blackhole", "if net ~", "unreachable"}},
+	{"[ipv6]\nenable = no\n[routing]\nbgp = on\nasn = 65001\npeers = 192.0.2.62 as 65002\n",
+	 F_BIRD, {"protocol kernel kernel4 {"}, {"ipv6", "kernel6", "announce6"}},
+	{BGP, F_DNSMASQ,
+	 {"interface=eth0", "no-dhcp-interface=eth0", "server=/b.lxtg.internal/192.0.2.62",
+	  "rebind-domain-ok=/b.lxtg.internal/", "rev-server=10.82.0.0/24,192.0.2.62",
+	  "rev-server=fd00:82::/64,192.0.2.62"}},
+	{"[routing]\nasn = 65001\npeers = 192.0.2.62 as 65002 domain b.lxtg.internal\n", F_DNSMASQ,
+	 {""}, {"interface=eth0", "server=/b.lxtg.internal/"}},
+	{BGP, F_RULESET,
+	 {"add element inet lxctogo peer_routers4 { 192.0.2.62 }",
+	  "add element inet lxctogo peer_routers6 { 2001:db8:1::63 }",
+	  "add element inet lxctogo peer_nets4 { 10.82.0.0/24 }",
+	  "add element inet lxctogo peer_nets6 { fd00:82::/64 }"}},
+	{FIXED BGP, F_INITTAB, {"::respawn:" BIRD_PATH " -f -c /etc/lxtg/bird.conf -s " BIRD_CTL},
+	 {"udhcpc"}},
+	{"", F_INITTAB, {""}, {"bird"}},
 	{"", F_DNSMASQ,
 	 {"interface=eth1", "interface=eth2", "no-dhcp-interface=eth2",
 	  "dhcp-range=set:guests,tag:!poolguest,192.168.254.101,192.168.254.200,255.255.255.0,3600s",
@@ -152,6 +192,63 @@ static int radvd_configtest(const char *text)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+static int bird_configtest(const char *text)
+{
+	char path[] = "/tmp/lxtg-test-bird.XXXXXX", err[256];
+	int fd = mkstemp(path), r;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -1;
+	close(fd);
+	fflush(stdout);
+	r = bird_check(path, err, sizeof(err));
+	if (r < 0)
+		printf("# bird -p: %s\n", err);
+	unlink(path);
+	return r;
+}
+
+/* A reply of BIRD 2.0.12 to `show protocols all`, as its control socket sends it. */
+static void test_bird_protocols(void)
+{
+	static const char reply[] =
+		"2002-Name       Proto      Table      State  Since         Info\n"
+		"1002-device1    Device     ---        up     1796490313    \n"
+		"1006-\n"
+		"1002-peer1      BGP        ---        up     1796490314    Established   \n"
+		"1006-  Description:    192.0.2.62\n"
+		"   BGP state:          Established\n"
+		"     Neighbor address: 192.0.2.62\n"
+		"     Neighbor AS:      65002\n"
+		"   Channel ipv4\n"
+		"     Routes:         1 imported, 2 exported, 1 preferred\n"
+		"   Channel ipv6\n"
+		"     Routes:         1 imported, 0 filtered, 1 exported, 1 preferred\n"
+		"1002-peer2      BGP        ---        start  1796490315    Active        Socket: "
+		"Connection refused\n"
+		"1006-  Description:    192.0.2.63\n"
+		"     Neighbor address: 192.0.2.63\n"
+		"     Neighbor AS:      65003\n"
+		" \n"
+		"0000 \n";
+	struct bird_session s[4];
+	size_t n = bird_parse_protocols(reply, s, 4);
+
+	tap_ok(n == 2, "bird: two BGP protocols (the device protocol is not one), got %zu", n);
+	if (n != 2)
+		return;
+	tap_is_str(s[0].name, "peer1", "bird: first is peer1");
+	tap_is_str(s[0].info, "Established", "bird: peer1 established (trailing blanks cut)");
+	tap_ok(s[0].since == 1796490314, "bird: peer1 since (seconds)");
+	tap_is_str(s[0].neighbor, "192.0.2.62", "bird: peer1's address");
+	tap_ok(s[0].neighbor_as == 65002, "bird: peer1's AS");
+	tap_ok(s[0].imported == 2 && s[0].exported == 3, "bird: routes summed over channels");
+	tap_is_str(s[1].state, "start", "bird: peer2 state");
+	tap_is_str(s[1].info, "Active        Socket: Connection refused", "bird: peer2 info");
+	tap_ok(s[1].imported == 0, "bird: peer2 has no routes");
+	tap_ok(bird_parse_protocols("0000 \n", s, 4) == 0, "bird: an empty reply has no sessions");
+}
+
 static int count(const char *s, const char *what)
 {
 	int n = 0;
@@ -228,6 +325,7 @@ int main(void)
 	struct registry reg = {0};
 	unsigned line;
 
+	test_bird_protocols();
 	if (registry_parse(registry, strlen(registry), &reg, &line) < 0) {
 		printf("Bail out! test registry does not parse (line %u)\n", line);
 		return 1;
@@ -267,6 +365,9 @@ int main(void)
 		case F_DHCP:
 			r = render_guest_dhcp(&c, &reg.guests[0], &out);
 			break;
+		case F_BIRD:
+			r = render_bird(&c, &out);
+			break;
 		}
 		tap_ok(r == 0, "case %zu: renders", i);
 		if (r < 0)
@@ -277,6 +378,8 @@ int main(void)
 			tap_ok(!strstr(out, w->hasnt[k]), "case %zu: no '%s'", i, w->hasnt[k]);
 		if (w->file == F_RADVD && access(RADVD_PATH, X_OK) == 0)
 			tap_ok(radvd_configtest(out) == 0, "case %zu: radvd --configtest accepts it", i);
+		if (w->file == F_BIRD && access(BIRD_PATH, X_OK) == 0)
+			tap_ok(bird_configtest(out) == 0, "case %zu: bird -p accepts it", i);
 		free(out);
 	}
 	/* A pool guest in server mode leases its LAN address from the pool's context
