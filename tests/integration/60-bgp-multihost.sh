@@ -79,6 +79,7 @@ upstream = $SB_LAN_V4
 bgp = on
 asn = 6500$n
 hold_time = $HOLD
+password = lxtg-test-secret
 peers = $peers
 accept = $accept
 EOF
@@ -94,6 +95,7 @@ protocol static rogue4 { ipv4; route 0.0.0.0/0 blackhole; route 10.81.0.0/24 bla
 	route 10.81.0.128/25 blackhole; route 198.51.100.0/24 blackhole; }
 protocol static rogue6 { ipv6; route ::/0 blackhole; route fd00:81::/64 blackhole; route 2001:db8:99::/48 blackhole; }
 protocol bgp a { local $SB_PEER_V4 as 65010; neighbor 192.0.2.61 as 65001; direct; hold time $HOLD;
+	password "lxtg-test-secret";
 	connect retry time 2; error wait time 1, 8;
 	ipv4 { import none; export all; }; ipv6 { import none; export all; }; }
 EOF
@@ -123,6 +125,13 @@ for h in a b c; do
 	t_ok "$(gname "$h") has its IPv6 address ${G6[$h]} and a default route (SLAAC)" sb_wait_for "SLAAC in $h" 10000 has6 "$h"
 done
 
+# birds_of H: the BIRD of host H's router (a bird in the namespace of H's router, or of its holder).
+birds_of() {
+	local p ns
+	ns=$(readlink "/proc/$(cut -d' ' -f1 "$SB_TMP/$1/state/router/holder" 2>/dev/null)/ns/net" 2>/dev/null) || return 0
+	for p in $(pgrep -x bird); do [ "$(readlink "/proc/$p/ns/net")" = "$ns" ] && echo "$p"; done
+	return 0
+}
 # established H PEER_ADDR: host H's status shows the session with PEER_ADDR established.
 established() { lxh "$1" status | grep -q "^bgp: $2 as [0-9]* established"; }
 for h in a b c; do
@@ -142,6 +151,24 @@ for h in a b c; do
 			sb_wait_for "routes $h->$o" 10000 eval "route_to $h 4 10.8${NUM[$o]}.0.0/24 && route_to $h 6 fd00:8${NUM[$o]}::/64"
 	done
 done
+
+# ---- the sessions are signed (TCP-MD5, [routing] password)
+md5_seen() {
+	sb_lan_exec timeout 8 tcpdump -n -v -l -c 1 -i br0 "tcp port 179 and host 192.0.2.61 and host 192.0.2.62" >"$SB_TMP/cap.md5" 2>/dev/null
+	grep -q "md5" "$SB_TMP/cap.md5"
+}
+t_ok "the BGP segments between a and b carry a TCP-MD5 signature (keepalives seen on the LAN)" md5_seen
+plain_bgp() { sb_peer_exec python3 -c 'import socket, sys; socket.create_connection((sys.argv[1], 179), 2)' 192.0.2.61; }
+t_ok "a TCP connection to a's BGP port without the signature gets nowhere (from a configured peer's address)" not plain_bgp
+
+# ---- BIRD is supervised: killed, it is back within a second, and so are the routes
+p_a=$(birds_of a)
+t_ok "a's router runs one BIRD" test -n "$p_a"
+kill -9 "$p_a"
+back() { local p; p=$(birds_of a); [ -n "$p" ] && [ "$p" != "$p_a" ]; }
+t_ok "a killed BIRD is running again within 1 s" sb_wait_for "BIRD respawn" 1000 back
+t_ok "... and a's routes to b and c return" \
+	sb_wait_for "routes after respawn" 20000 eval "route_to a 4 10.82.0.0/24 && route_to a 4 10.83.0.0/24"
 
 # ---- every guest reaches every other, by name, v4 and v6, with its own address
 for h in a b c; do
@@ -249,13 +276,11 @@ t_ok "the mesh returns: a routes to b again" \
 t_ok "g2 (still running) pings g3 by name" sb_wait_for "g2->g3" 10000 gexec b ping -4 -c1 -W1 g3.c.lxtg.internal
 
 # ---- a change of peers reloads BIRD, never restarts it
-# bird_pid H: the BIRD of host H's router (its root is H's router rootfs).
-bird_pid() { local p; for p in $(pgrep -x bird); do [[ $(readlink "/proc/$p/root") == "$SB_TMP/$1/"* ]] && echo "$p"; done; }
-p0=$(bird_pid a)
+p0=$(birds_of a)
 up0=$(birdc_of a show protocols peer1 | awk '/peer1/ { print $5 }')
 conf a # without the rogue peer
 t_ok "up on a with one peer fewer" lxh a up
-t_is "a's BIRD was reloaded, not restarted (same pid)" "$(bird_pid a)" "$p0"
+t_is "a's BIRD was reloaded, not restarted (same pid)" "$(birds_of a)" "$p0"
 t_ok "the rogue's session is gone from a's BIRD" not grep_out "^peer3 " birdc_of a show protocols
 t_is "the session with b was not reset by the reload" "$(birdc_of a show protocols peer1 | awk '/peer1/ { print $5 }')" "$up0"
 t_ok "status on a shows two sessions" test "$(lxh a status | grep -c '^bgp: ')" -eq 2
@@ -264,8 +289,10 @@ t_ok "status on a shows two sessions" test "$(lxh a status | grep -c '^bgp: ')" 
 empty_ns() { test -z "$(ip netns pids "$1")"; }
 sb_peer_exec birdc -s "$SB_TMP/rogue.ctl" down >/dev/null 2>&1
 for h in a b c; do
+	bp=$(birds_of "$h")
+	t_ok "$h's router runs its BIRD (pid $bp)" test -n "$bp"
 	t_ok "down on $h" lxh "$h" down
-	t_ok "... no BIRD of $h is left" test -z "$(bird_pid "$h")"
+	t_ok "... and it is gone" not kill -0 $bp
 	hx "$h" lxc-stop -k -P "$SB_TMP/$h/lxc" -n "$(gname "$h")" >/dev/null 2>&1
 	t_ok "... with its guest stopped, no process is left in $h's namespace" \
 		sb_wait_for "$h empty" 3000 empty_ns "${NS[$h]}"
