@@ -175,6 +175,11 @@ int cmd_check(const struct ctx *ctx, int argc, char **argv)
 		snprintf(desc, sizeof(desc), "%s", progs[i].path);
 		fails += report(access(progs[i].path, X_OK) == 0, progs[i].name, desc);
 	}
+	/* BIRD only matters with [routing] bgp = on. */
+	if (c.bgp) {
+		snprintf(desc, sizeof(desc), "%s (apt-get install bird2)", BIRD_PATH);
+		fails += report(access(BIRD_PATH, X_OK) == 0, "bird ([routing] bgp = on)", desc);
+	}
 	desc[0] = '\0';
 	if (!lxcpath)
 		fails += report(false, "lxcpath", "liblxc reports none");

@@ -199,7 +199,7 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", udhcpc, 0755, NULL, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644, &br->dnsmasq_changed,
 				   e)) ||
-	    (c->bgp && (r = rootfs_write_file(p, "etc/lxtg/bird.conf", bird, 0644,
+	    (c->bgp && (r = rootfs_write_file(p, "etc/lxtg/bird.conf", bird, 0600,
 					      &br->bird_changed, e))) ||
 	    (r = rootfs_write_file(p, "etc/passwd",
 				   "root:x:0:0:root:/:/bin/sh\n"
