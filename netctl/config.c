@@ -722,15 +722,20 @@ static void format_upstream(const struct conf *c, char *buf)
 	}
 }
 
-static int parse_rebind_protection(struct conf *c, const char *v, char *why)
+static int parse_on_off(bool *dst, const char *v, char *why)
 {
 	if (streq(v, "on"))
-		c->rebind_protection = true;
+		*dst = true;
 	else if (streq(v, "off"))
-		c->rebind_protection = false;
+		*dst = false;
 	else
 		return bad_value(why, v, "on or off");
 	return 0;
+}
+
+static int parse_rebind_protection(struct conf *c, const char *v, char *why)
+{
+	return parse_on_off(&c->rebind_protection, v, why);
 }
 
 static void format_rebind_protection(const struct conf *c, char *buf)
@@ -1039,13 +1044,7 @@ static bool ip_net_eq(const struct ip_net *a, const struct ip_net *b)
 
 static int parse_bgp(struct conf *c, const char *v, char *why)
 {
-	if (streq(v, "on"))
-		c->bgp = true;
-	else if (streq(v, "off"))
-		c->bgp = false;
-	else
-		return bad_value(why, v, "on or off");
-	return 0;
+	return parse_on_off(&c->bgp, v, why);
 }
 
 static void format_bgp(const struct conf *c, char *buf)

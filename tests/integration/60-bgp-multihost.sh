@@ -188,25 +188,28 @@ t_ok "g1 resolves g3's address back to g3.c.lxtg.internal (reverse, through its 
 t_ok "g3 resolves g1's IPv6 address back to g1.a.lxtg.internal" \
 	grep_out "g1.a.lxtg.internal" gexec c nslookup "${G6[a]}"
 
-# seen SRC H FAMILY DST: g(H) sees an echo request from SRC when g1 pings DST (tcpdump in g(H)'s netns).
-seen_from() {
-	local h=$1 fam=$2 src=$3 dst=$4 cap=$SB_TMP/cap.$h.$fam
-	ing "$h" timeout 5 tcpdump -n -l -c 1 -i eth0 "icmp$([ "$fam" = 6 ] && echo 6) and src host $src" >"$cap" 2>/dev/null &
-	local pid=$!
+# ping_captured OUT FAMILY DST CAPTURE...: g1 pings DST while CAPTURE (a bounded tcpdump) writes OUT.
+ping_captured() {
+	local out=$1 fam=$2 dst=$3 pid
+	shift 3
+	"$@" >"$out" 2>/dev/null &
+	pid=$!
 	sleep 0.5
 	gexec a ping -"$fam" -c 2 -W1 "$dst" >/dev/null 2>&1
 	wait "$pid"
-	grep -q "$src" "$cap"
+}
+# seen_from H FAMILY SRC DST: g(H) sees an echo request from SRC when g1 pings DST.
+seen_from() {
+	ping_captured "$SB_TMP/cap.$1.$2" "$2" "$4" ing "$1" timeout 5 tcpdump -n -l -c 1 -i eth0 \
+		"icmp$([ "$2" = 6 ] && echo 6) and src host $3"
+	grep -q "$3" "$SB_TMP/cap.$1.$2"
 }
 t_ok "g2 sees g1's own IPv4 address (no NAT between hosts)" seen_from b 4 "${G4[a]}" "${G4[b]}"
 t_ok "g2 sees g1's own IPv6 address" seen_from b 6 "${G6[a]}" "${G6[b]}"
 # The LAN sees the router's address: guests still leave for the LAN through NAT.
 nat_src() {
-	sb_peer_exec timeout 5 tcpdump -n -l -c 1 -i eth0 "icmp and dst host $SB_PEER_V4 and icmp[icmptype] == icmp-echo" >"$SB_TMP/cap.nat" 2>/dev/null &
-	local pid=$!
-	sleep 0.5
-	gexec a ping -4 -c 2 -W1 "$SB_PEER_V4" >/dev/null 2>&1
-	wait "$pid"
+	ping_captured "$SB_TMP/cap.nat" 4 "$SB_PEER_V4" sb_peer_exec timeout 5 tcpdump -n -l -c 1 -i eth0 \
+		"icmp and dst host $SB_PEER_V4 and icmp[icmptype] == icmp-echo"
 	grep -q "192.0.2.61 > $SB_PEER_V4" "$SB_TMP/cap.nat"
 }
 t_ok "g1 reaches the LAN peer through NAT (the peer sees a's router, 192.0.2.61)" nat_src
@@ -241,11 +244,7 @@ assert not any("BGP" in d for d in r["drift"]), r["drift"]
 gone() { ! route_to "$1" 4 10.82.0.0/24 && ! route_to "$1" 6 fd00:82::/64; }
 # leak: a capture on the LAN switch sees g1's own address while g1 pings g2.
 leak() {
-	sb_lan_exec timeout 4 tcpdump -n -l -c 1 -i br0 "src host ${G4[a]}" >"$SB_TMP/cap.leak" 2>/dev/null &
-	local pid=$!
-	sleep 0.5
-	gexec a ping -4 -c 2 -W1 "${G4[b]}" >/dev/null 2>&1
-	wait "$pid"
+	ping_captured "$SB_TMP/cap.leak" 4 "${G4[b]}" sb_lan_exec timeout 4 tcpdump -n -l -c 1 -i br0 "src host ${G4[a]}"
 	grep -q "${G4[a]}" "$SB_TMP/cap.leak"
 }
 t_ok "control: with b up, g1's packets for g2 cross the LAN with g1's own address" leak
