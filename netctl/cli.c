@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	 "build and start the router; converge if already up"},
 	{"down", cmd_down, "", "stop the router, remove everything lxctogo-net made"},
 	{"status", cmd_status, "", "the router and every guest, one table (or JSON)"},
-	{"guest", cmd_guest, "add NAME [--ipv4 ADDR] [--mac MAC]",
+	{"guest", cmd_guest, "add NAME [--ipv4 ADDR | --private] [--mac MAC]",
 	 "attach an existing LXC container as a client"},
 	{"guest", cmd_guest, "del NAME", "detach it and remove its entries"},
 	{"guest", cmd_guest, "list", "guests with MAC, IPv4, IPv6, ports"},

@@ -26,6 +26,7 @@ static int guest_add_cmd(const struct ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{"ipv4", required_argument, NULL, '4'},
 		{"mac", required_argument, NULL, 'm'},
+		{"private", no_argument, NULL, 'P'},
 		{},
 	};
 	struct guest_req req = {0};
@@ -43,6 +44,9 @@ static int guest_add_cmd(const struct ctx *ctx, int argc, char **argv)
 			}
 			req.has_ip4 = true;
 			break;
+		case 'P':
+			req.private4 = true;
+			break;
 		case 'm':
 			if (mac_parse(optarg, req.mac) < 0) {
 				cli_error("guest add: --mac: invalid unicast MAC address");
@@ -55,7 +59,12 @@ static int guest_add_cmd(const struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		cli_error("guest add: usage: guest add NAME [--ipv4 ADDR] [--mac MAC]");
+		cli_error("guest add: usage: guest add NAME [--ipv4 ADDR | --private] [--mac MAC]");
+		return EXIT_USAGE;
+	}
+	if (req.has_ip4 && req.private4) {
+		cli_error("guest add: --ipv4 and --private exclude each other (--ipv4 with an address "
+			  "of guest_subnet is private too)");
 		return EXIT_USAGE;
 	}
 	req.name = argv[optind];

@@ -22,6 +22,7 @@
 #include "publish.h"
 #include "render.h"
 #include "rootfs.h"
+#include "routerns.h"
 #include "runtime.h"
 #include "segment.h"
 #include "sysctl.h"
@@ -118,6 +119,23 @@ static int apply_elems(const struct paths *p, const struct conf *c, const struct
 				e);
 	netns_leave(saved);
 	return r;
+}
+
+/* The addresses a deleted guest claimed itself are free again (best effort: `up` drops them too). */
+static void forget_claims(const struct paths *p, const struct conf *c, const struct guest *g)
+{
+	char port[IFNAMSIZ];
+	pid_t pid = segment_netns_pid(p, c);
+	int r, saved;
+
+	if (!pid || netns_enter_pid(pid, &saved) < 0)
+		return;
+	guest_port_name(g->name, port);
+	r = routerns_forget_claims(port);
+	netns_leave(saved);
+	if (r < 0)
+		log_info("guest del: the addresses %s claimed stay claimed until the next up: %s",
+			 g->name, strerror(-r));
 }
 
 /* dnsmasq picks these up by inotify: no restart, no reload of other guests. */
@@ -557,7 +575,7 @@ static int plan_guest(const struct paths *p, const struct conf *c, const struct 
 		if (pool && lan_probe(p, c, AF_INET, &req->ip4) > 0)
 			return bad(e, "guest add: %s is already in use on the LAN", a);
 		g->ip4 = req->ip4;
-	} else if (c->mode == MODE_SERVER) {
+	} else if (c->mode == MODE_SERVER && !req->private4) {
 		uint32_t lo = ip4_h(c->pool_start), hi = ip4_h(c->pool_end);
 		_cleanup_free_ uint32_t *held = NULL;
 		struct taken t;
@@ -642,6 +660,7 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 	if (old) {
 		/* Re-adding converges; asking for something else is a conflict. */
 		if ((req->has_ip4 && req->ip4.s_addr != old->ip4.s_addr) ||
+		    (req->private4 && !ip4_net_contains(&c->guest_subnet, old->ip4)) ||
 		    (req->has_mac && memcmp(req->mac, old->mac, 6))) {
 			r = bad(e, "guest add: %s is already registered with other values "
 				   "(guest del it first)", req->name);
@@ -728,6 +747,8 @@ int guest_del(const struct paths *p, const struct conf *c, const char *name, str
 	}
 	n = elems_guest(c, &g, d);
 	r = apply_elems(p, c, d, n, true, e);
+	if (r == 0)
+		forget_claims(p, c, &g);
 	if (r == 0)
 		r = dns_files(p, c, &g, true, e);
 	if (r == 0)

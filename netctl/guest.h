@@ -17,6 +17,7 @@ struct guest_req {
 	struct in_addr ip4;
 	bool has_mac;
 	uint8_t mac[6];
+	bool private4; /* server mode: a private address (NAT), not one of ipv4_pool */
 };
 
 /*

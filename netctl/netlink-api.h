@@ -37,6 +37,8 @@
 	  (n, ifindex, family, addr))                                                              \
 	X(nlk_proxy_has, (struct nlk * n, int ifindex, int family, const void *addr),              \
 	  (n, ifindex, family, addr))                                                              \
+	X(nlk_neigh_del, (struct nlk * n, int ifindex, int family, const void *addr),              \
+	  (n, ifindex, family, addr))                                                              \
 	X(nlk_veth_add, (struct nlk * n, const char *name, const char *peer, uint32_t mtu),        \
 	  (n, name, peer, mtu))                                                                    \
 	X(nlk_macvlan_add, (struct nlk * n, const char *name, const char *lower),                  \

@@ -724,6 +724,22 @@ int nlk_proxy_del(struct nlk *n, int ifindex, int family, const void *addr)
 	return r == -ENOENT ? 0 : r;
 }
 
+int nlk_neigh_del(struct nlk *n, int ifindex, int family, const void *addr)
+{
+	struct rtnl_neigh *ne = mk_proxy(ifindex, family, addr);
+	struct nl_msg *msg = NULL;
+	int r;
+
+	if (!ne)
+		return -ENOMEM;
+	rtnl_neigh_unset_flags(ne, NTF_PROXY);
+	r = rtnl_neigh_build_delete_request(ne, 0, &msg);
+	r = r < 0 ? nle_to_errno(r) : talk(n, msg);
+	nlmsg_free(msg);
+	rtnl_neigh_put(ne);
+	return r == -ENOENT ? 0 : r;
+}
+
 struct proxy_dump {
 	int ifindex, family;
 	const void *addr;

@@ -58,6 +58,8 @@ int nlk_route_overlap(struct nlk *n, int family, const void *dst, uint8_t plen,
 int nlk_proxy_add(struct nlk *n, int ifindex, int family, const void *addr);
 int nlk_proxy_del(struct nlk *n, int ifindex, int family, const void *addr);
 int nlk_proxy_has(struct nlk *n, int ifindex, int family, const void *addr);
+/* Forget a neighbour cache entry (an address that moved to another host); none is not an error. */
+int nlk_neigh_del(struct nlk *n, int ifindex, int family, const void *addr);
 
 /*
  * nlk_strerror - the text for @r, a -errno from a call on @n: the kernel's

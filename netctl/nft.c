@@ -437,6 +437,58 @@ int nftx_elems(uint16_t family, const char *table, const struct nftx_elem *e, si
 	return 0;
 }
 
+struct set_dump {
+	nftx_key_cb cb;
+	void *priv;
+	int r;
+};
+
+static int set_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct set_dump *d = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *se;
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0 || !(it = nftnl_set_elems_iter_create(s))) {
+		nftnl_set_free(s);
+		return MNL_CB_OK; /* not an element message */
+	}
+	while ((se = nftnl_set_elems_iter_next(it)) && d->r == 0) {
+		uint32_t len = 0;
+		const void *key = nftnl_set_elem_get(se, NFTNL_SET_ELEM_KEY, &len);
+
+		if (key && len)
+			d->r = d->cb(key, len, d->priv);
+	}
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return d->r < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int nftx_set_keys(uint16_t family, const char *table, const char *set, nftx_key_cb cb, void *priv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_set *s = nftnl_set_alloc();
+	uint32_t seq = (uint32_t)time(NULL);
+	struct set_dump d = {cb, priv, 0};
+	struct nftx_talk talk = {.seq_first = seq, .seq_last = seq, .cb = set_dump_cb, .data = &d};
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	r = nftx_talk(&talk, nlh, nlh->nlmsg_len);
+	return d.r < 0 ? d.r : r;
+}
+
 struct chain_scan {
 	const char *ours;
 	char *desc;

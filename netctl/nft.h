@@ -65,6 +65,15 @@ int nftx_elems(uint16_t family, const char *table, const struct nftx_elem *e, si
 	       char *err, size_t errsize);
 
 /*
+ * nftx_set_keys - call @cb with the key of each element of set @set in table
+ * @family @table (a dump; the key as the kernel stores it, fields padded to 4
+ * bytes). A negative return of @cb stops the dump and is returned.
+ * Returns 0 or -errno (-ENOENT: no such table or set).
+ */
+typedef int (*nftx_key_cb)(const void *key, uint32_t len, void *priv);
+int nftx_set_keys(uint16_t family, const char *table, const char *set, nftx_key_cb cb, void *priv);
+
+/*
  * nftx_foreign_forward_drop - find a base chain hooked on forward with policy
  * drop in a table other than @ours. Returns 1 with "family table/chain" in desc, 0, -errno.
  */

@@ -28,7 +28,11 @@ int paths_init(struct paths *p, const char *state_dir, const char *lxcpath, cons
 		return -ENAMETOOLONG;
 	if (realpath(p->self, real))
 		strscpy(p->self, sizeof(p->self), real);
-	if (!plain_token(p->self) || !plain_token(state_dir))
+	if (pathf(p->ndproxy, sizeof(p->ndproxy), "%.*s/" NDPROXY_NAME,
+		  (int)(strrchr(p->self, '/') ? strrchr(p->self, '/') - p->self : 1),
+		  strrchr(p->self, '/') ? p->self : ".") < 0)
+		return -ENAMETOOLONG;
+	if (!plain_token(p->self) || !plain_token(p->ndproxy) || !plain_token(state_dir))
 		return -EINVAL;
 	for (const char *s = lp; *s; s++)
 		if ((unsigned char)*s < ' ')

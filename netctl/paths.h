@@ -20,6 +20,7 @@ struct paths {
 	char ct_dir[PATH_MAX];	/* lxcpath/<router> */
 	char ct_config[PATH_MAX];
 	char self[PATH_MAX]; /* lxtg-init, the router's PID 1 */
+	char ndproxy[PATH_MAX]; /* lxtg-ndproxy, in the same directory */
 };
 
 /*

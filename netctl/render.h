@@ -24,6 +24,11 @@ void render_mac(const char *seed, uint8_t ret[6]);
 int render_veth_name(const char *base, const char *suffix, char ret[IFNAMSIZ]);
 
 int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **ret);
+/* Server mode with IPv6 and no routed attach: lxtg-ndproxy runs in the router, and guests
+ * may claim addresses of the LAN's /64 (once it is known). */
+bool render_ndproxy_wanted(const struct conf *c);
+/* lxtg-ndproxy's file: "prefix P/64" when render_ndproxy_wanted() and the prefix is known. */
+int render_ndproxy_conf(const struct conf *c, char **ret);
 int render_inittab(const struct conf *c, char **ret);
 int render_dnsmasq(const struct conf *c, uint32_t mtu, char **ret);
 int render_radvd(const struct conf *c, uint32_t mtu, char **ret);
@@ -39,6 +44,20 @@ int render_ruleset(const struct conf *c, const struct registry *reg, char **ret)
 /* The guards' table; @router_mac: the router's eth1 MAC (its link-local address is claimed). */
 int render_guard(const struct conf *c, const struct registry *reg, const uint8_t router_mac[6],
 		 char **ret);
+/* An address a guest claimed (the guards' port_ip6_dyn), kept across a reload of the guards. */
+struct guard_claim {
+	char port[IFNAMSIZ];
+	uint8_t mac[6];
+	struct in6_addr addr;
+};
+/*
+ * render_guard_claims - "add element" lines that give the claims @cl back to a freshly
+ * loaded guards' table, without those of a guest no longer registered (port and MAC), in
+ * a prefix no longer claimable, or of an address recorded meanwhile (first one wins).
+ */
+int render_guard_claims(const struct conf *c, const struct registry *reg,
+			const uint8_t router_mac[6], const struct guard_claim *cl, size_t n,
+			char **ret);
 /* attach = routed: the host's own NAT table (inet lxctogo in the host). */
 int render_host_routed(const struct conf *c, const struct registry *reg, char **ret);
 /* Just the `define`s for ruleset/lxctogo.nft. */

@@ -207,6 +207,7 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 				   0644, NULL, e)) ||
 	    /* The mount point of lxtg-init: LXC cannot create it in a read-only rootfs. */
 	    (r = rootfs_write_file(p, "lxtg/lxtg-init", "", 0755, NULL, e)) ||
+	    (r = rootfs_write_file(p, "lxtg/lxtg-ndproxy", "", 0755, NULL, e)) ||
 	    (r = rootfs_write_file(p, "etc/group", "root:x:0:\nnogroup:x:65534:\n", 0644, NULL,
 				   e)) ||
 	    (r = rootfs_write_file(p, "etc/hosts", "127.0.0.1 localhost\n::1 localhost\n", 0644,

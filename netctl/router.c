@@ -63,6 +63,10 @@ static int resolve_facts(const struct paths *p, const struct conf *c, struct nlk
 	memset(f, 0, sizeof(*f));
 	f->rootfs = p->rootfs;
 	f->init = p->self;
+	f->ndproxy = p->ndproxy;
+	if (access(f->ndproxy, X_OK) < 0)
+		return fail(e, -errno, "%s: %s (it belongs next to %s)", f->ndproxy, strerror(errno),
+			    f->init);
 	f->uplink = c->uplink;
 	r = nlk_link_mtu(nl, c->uplink, &f->mtu);
 	if (r < 0)
@@ -309,26 +313,39 @@ static int up_inside(struct up *u, struct errmsg *e)
 		return fail(e, r, "entering the router's network namespace: %s", strerror(-r));
 	uint8_t macs[3][6];
 
+	struct ip6_net prefix = u->model.server_prefix;
+
 	paths_router_macs(u->p, u->c, macs);
 	r = routerns_configure(&u->model, &u->reg, macs[1], e);
 	if (r == 0)
 		r = routerns_publish(u->c, &u->reg, u->deadline, &u->learned, &u->model, e);
+	/* The LAN's prefix was learned only now: guests may claim addresses in it. */
+	if (r == 0 && render_ndproxy_wanted(&u->model) &&
+	    (prefix.plen != u->model.server_prefix.plen ||
+	     memcmp(&prefix.addr, &u->model.server_prefix.addr, sizeof(prefix.addr))))
+		r = routerns_guard(&u->model, &u->reg, macs[1], e);
 	netns_leave(saved);
 	return r;
 }
 
-/* radvd.conf (it advertises the LAN prefix, known only now) and the runtime file. */
+/* radvd.conf and ndproxy.conf (the LAN prefix is known only now) and the runtime file. */
 static int up_record(struct up *u, struct errmsg *e)
 {
-	_cleanup_free_ char *radvd = NULL;
+	_cleanup_free_ char *radvd = NULL, *ndproxy = NULL;
 	int r;
 
 	fault_point("up: router configured");
 	r = render_radvd(&u->model, u->f.mtu, &radvd);
 	if (r < 0)
 		return fail(e, r, "rendering radvd.conf: %s", strerror(-r));
+	r = render_ndproxy_conf(&u->model, &ndproxy);
+	if (r < 0)
+		return fail(e, r, "rendering ndproxy.conf: %s", strerror(-r));
 	r = rootfs_write_file(u->p, "etc/lxtg/radvd.conf", radvd, 0644, &u->changed.radvd_changed,
 			      e);
+	/* lxtg-ndproxy reads it every half second. */
+	if (r == 0)
+		r = rootfs_write_file(u->p, "etc/lxtg/ndproxy.conf", ndproxy, 0644, NULL, e);
 	if (r == 0)
 		r = runtime_save(u->p, &u->model, u->uplink.why, u->info.pid, lxc_stamp(u->p, u->c));
 	return r;

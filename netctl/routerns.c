@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
+#include <linux/netfilter.h>
 #include <poll.h>
 
 #include "netns.h"
@@ -165,18 +166,113 @@ static int inside_links(struct nlk *nl, const struct conf *c, struct errmsg *e)
 	return 0;
 }
 
+struct claims {
+	struct guard_claim *cl;
+	size_t n, cap;
+};
+
+/* One element of port_ip6_dyn: port (16) . MAC (6, padded to 8) . address (16). */
+static int claim_cb(const void *key, uint32_t len, void *priv)
+{
+	struct claims *s = priv;
+	const uint8_t *k = key;
+
+	if (len != IFNAMSIZ + 8 + 16)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct guard_claim *cl = reallocarray(s->cl, cap, sizeof(*cl));
+
+		if (!cl)
+			return -ENOMEM;
+		s->cl = cl;
+		s->cap = cap;
+	}
+	memcpy(s->cl[s->n].port, k, IFNAMSIZ);
+	s->cl[s->n].port[IFNAMSIZ - 1] = '\0';
+	memcpy(s->cl[s->n].mac, k + IFNAMSIZ, 6);
+	memcpy(&s->cl[s->n].addr, k + IFNAMSIZ + 8, 16);
+	s->n++;
+	return 0;
+}
+
+int routerns_forget_claims(const char *port)
+{
+	struct claims s = {0};
+	struct nftx_elem *el = NULL;
+	size_t n = 0;
+	int r;
+
+	r = nftx_set_keys(NFPROTO_BRIDGE, "lxctogo", "port_ip6_dyn", claim_cb, &s);
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0 && s.n && !(el = calloc(2 * s.n, sizeof(*el))))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < s.n; i++) {
+		uint8_t key[IFNAMSIZ + 8] = {0};
+
+		if (strcmp(s.cl[i].port, port))
+			continue;
+		memcpy(key, s.cl[i].port, strlen(s.cl[i].port));
+		memcpy(key + IFNAMSIZ, s.cl[i].mac, 6);
+		el[n] = (struct nftx_elem){.del = true, .set = "port_ip6_dyn"};
+		nftx_key_put(&el[n].key, key, sizeof(key));
+		nftx_key_put(&el[n].key, &s.cl[i].addr, 16);
+		n++;
+		el[n] = (struct nftx_elem){.del = true, .set = "learned6"};
+		nftx_key_put(&el[n].key, &s.cl[i].addr, 16);
+		n++;
+	}
+	if (r == 0)
+		r = nftx_elems(NFPROTO_BRIDGE, "lxctogo", el, n, NULL, 0);
+	/* The router's cache would send them to the old guest's MAC for seconds. */
+	if (r == 0 && n) {
+		struct nlk *nl = NULL;
+		int gi;
+
+		if (nlk_open(&nl) == 0 && (gi = nlk_ifindex(nl, ROUTER_GUEST_IF)) > 0)
+			for (size_t i = 0; i < s.n; i++)
+				if (!strcmp(s.cl[i].port, port))
+					nlk_neigh_del(nl, gi, AF_INET6, &s.cl[i].addr);
+		nlk_close(nl);
+	}
+	free(el);
+	free(s.cl);
+	return r;
+}
+
+int routerns_guard(const struct conf *c, const struct registry *reg, const uint8_t router_mac[6],
+		   struct errmsg *e)
+{
+	_cleanup_free_ char *guard = NULL, *keep = NULL, *all = NULL;
+	struct claims s = {0};
+	int r;
+
+	/* The addresses guests claimed stay theirs across the reload: otherwise
+	 * each `up` would hand them to whoever claims them first, and the LAN
+	 * would lose them (lxtg-ndproxy follows the claims) until the guest
+	 * sends again. No table yet: nothing to keep. */
+	r = nftx_set_keys(NFPROTO_BRIDGE, "lxctogo", "port_ip6_dyn", claim_cb, &s);
+	if (r < 0 && r != -ENOENT)
+		log_info("the guards' claimed addresses are not kept: %s", strerror(-r));
+	r = render_guard(c, reg, router_mac, &guard);
+	if (r == 0)
+		r = render_guard_claims(c, reg, router_mac, s.cl, s.n, &keep);
+	free(s.cl);
+	if (r == 0 && asprintf(&all, "%s%s", guard, keep) < 0)
+		r = -ENOMEM;
+	return nftx_load("the guest guards", r, all, e);
+}
+
 /* The router's table, then the guest-port guards on its bridge: each one transaction with every guest. */
 static int inside_ruleset(const struct conf *c, const struct registry *reg,
 			  const uint8_t router_mac[6], struct errmsg *e)
 {
-	_cleanup_free_ char *rules = NULL, *guard = NULL;
+	_cleanup_free_ char *rules = NULL;
 	int r = render_ruleset(c, reg, &rules);
 
 	r = nftx_load("the router ruleset", r, rules, e);
-	if (r < 0)
-		return r;
-	r = render_guard(c, reg, router_mac, &guard);
-	return nftx_load("the guest guards", r, guard, e);
+	return r < 0 ? r : routerns_guard(c, reg, router_mac, e);
 }
 
 bool routerns_has_segment(pid_t pid)

@@ -16,6 +16,11 @@
 /* @router_mac: the router's eth1 MAC (paths_router_macs()[1]), for the guards. */
 int routerns_configure(const struct conf *c, const struct registry *reg,
 		       const uint8_t router_mac[6], struct errmsg *e);
+/* The guest-port guards alone, reloaded (their dynamic sets start empty). */
+int routerns_guard(const struct conf *c, const struct registry *reg, const uint8_t router_mac[6],
+		   struct errmsg *e);
+/* Drop the addresses the guest on guards' port @port claimed (in the current netns). */
+int routerns_forget_claims(const char *port);
 /* Is the namespace of @pid a segment (its eth1 is the guest bridge)? */
 bool routerns_has_segment(pid_t pid);
 /*

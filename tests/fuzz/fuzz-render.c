@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nul = memchr(data, 0, size);
 	static struct conf_errors errs;
 	struct router_facts f = {.mtu = 1500, .rootfs = "/var/lib/lxctogo-net/router/rootfs",
-				 .uplink = "eth0", .init = "/usr/sbin/lxctogo-net",
+				 .uplink = "eth0", .init = "/usr/sbin/lxctogo-net", .ndproxy = "/usr/libexec/lxctogo-net/lxtg-ndproxy",
 				 .veth_host = "lxtg0-r", .holder = 4242};
 	struct registry reg = {0};
 	struct conf c;

@@ -29,6 +29,18 @@ t_ok "guest add bb" lx guest add bb
 BB4=$(json_field bb ipv4)
 BBMAC=$(json_field bb mac)
 t_is "bb got the first pool address" "$BB4" 192.0.2.100
+# --private: a private address although the pool has one free (a guest that should not be on the LAN)
+sb_make_guest pv || t_bail "make guest pv"
+t_ok "guest add pv --private" lx guest add pv --private
+t_ok "pv got a private address from dhcp_range, not the free 192.0.2.101" \
+	grep_out '^192\.168\.254\.' json_field pv ipv4
+t_is "--private with --ipv4: usage error" "$(lx guest add pv --private --ipv4 192.0.2.101 2>&1; echo "exit $?")" \
+	"lxctogo-net: guest add: --ipv4 and --private exclude each other (--ipv4 with an address of guest_subnet is private too)
+exit 2"
+OUT=$(lx guest add bb --private 2>&1)
+t_is "bb (a pool guest) added again with --private: refused" "$? $OUT" \
+	"2 lxctogo-net: guest add: bb is already registered with other values (guest del it first)"
+t_ok "guest del pv" lx guest del pv
 sb_make_guest st || t_bail "make guest st (no DHCP client)"
 t_ok "guest add st" lx guest add st
 ST4=$(json_field st ipv4)

@@ -8,7 +8,8 @@
 #  desktop: the guest's recorded IPv4 by DHCP with the router as gateway, a stable-privacy IPv6
 #           address that is not the recorded EUI-64 one, and both reach the LAN peer;
 #  server:  the guest's pool address by DHCP with the LAN's /24 and gateway; the LAN peer
-#           reaches it directly.
+#           reaches it directly, and reaches dhcpcd's stable-privacy address in the LAN's
+#           prefix too (lxtg-ndproxy answers for it on the LAN).
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck source=tests/lib/sandbox.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/sandbox.sh"
@@ -68,9 +69,10 @@ printf '[network]\nuplink = eth0\n[server]\nipv4_pool = 192.0.2.100-192.0.2.120\
 t_ok "up server" lx up server
 sb_make_guest ds || t_bail "make guest ds"
 t_ok "guest add ds" lx guest add ds
-DS4=$(json_field ds ipv4)
+DS4=$(json_field ds ipv4) DS6=$(json_field ds ipv6)
 t_ok "ds starts" sb_start_guest ds
-nsenter -t "$(gpid ds)" -n ip addr flush dev eth0
+nsenter -t "$(gpid ds)" -n sysctl -qw net.ipv6.conf.eth0.accept_ra=0 # dhcpcd does SLAAC itself
+nsenter -t "$(gpid ds)" -n ip addr flush dev eth0 scope global
 dhcpcd_start ds
 t_ok "dhcpcd leases ds's pool address $DS4 with the LAN's /24" \
 	sb_wait_for "ds's lease" 20000 has4 ds "$DS4/24" ||
@@ -78,6 +80,13 @@ t_ok "dhcpcd leases ds's pool address $DS4 with the LAN's /24" \
 t_is "ds's default route is the LAN's gateway" "$(gw_of ds)" "$SB_LAN_V4"
 t_ok "the LAN peer reaches ds's pool address" sb_wait_for "peer -> ds" 5000 sb_peer_exec ping -c1 -W1 "$DS4"
 t_ok "ds reaches the LAN peer" sb_guest_exec ds ping -c1 -W1 "$SB_PEER_V4"
+t_ok "dhcpcd made a stable-privacy address in the LAN's prefix" \
+	sb_wait_for "ds's private address" 20000 private6 ds 2001:db8:1: "$DS6"
+P6=$(private6 ds 2001:db8:1: "$DS6")
+t_diag "ds: recorded $DS6, dhcpcd's $P6"
+t_ok "the LAN peer reaches ds at dhcpcd's stable-privacy address (lxtg-ndproxy)" \
+	sb_wait_for "peer -> ds v6" 10000 sb_peer_exec ping -6 -c1 -W1 "$P6"
+t_ok "ds reaches the LAN peer from it" nsenter -t "$(gpid ds)" -n ping -6 -c1 -W1 -I "$P6" "$SB_PEER_V6"
 stop_pid "$DHCPCD"
 t_ok "ds stops" sb_stop_guest ds
 t_ok "down (server)" lx down

@@ -58,6 +58,8 @@ dpkg-deb -e "$LXTG_DEB" "$tmp/DEBIAN" >&2
 ok "lxtg-init is in /usr/libexec/lxctogo-net" test -x "$root/usr/libexec/lxctogo-net/lxtg-init"
 ok "lxtg-netlink.so is in /usr/libexec/lxctogo-net, with libnl and libndp behind it" \
 	grep_ldd "$root/usr/libexec/lxctogo-net/lxtg-netlink.so" libnl-route-3 libndp
+ok "lxtg-ndproxy is in /usr/libexec/lxctogo-net, with libndp and libnftnl behind it" \
+	grep_ldd "$root/usr/libexec/lxctogo-net/lxtg-ndproxy" libndp libnftnl
 
 # ---- version: one source, configure.ac ----
 deb_version=$(dpkg-deb -f "$LXTG_DEB" Version)

@@ -241,13 +241,13 @@ EOF
 }
 
 # sb_freeze_bin BIN: copy the controller BIN into $SB_TMP (others may rebuild it meanwhile), with
-# what it loads from next to itself: lxtg-init (the router's PID 1) and lxtg-netlink.so.
+# what it loads from next to itself: lxtg-init (the router's PID 1), lxtg-netlink.so and lxtg-ndproxy.
 # Prints the copy's path.
 sb_freeze_bin() {
 	local f dir
 	dir=$(dirname "$1")
 	cp "$1" "$SB_TMP/lxctogo-net" || return 1
-	for f in lxtg-init lxtg-netlink.so; do
+	for f in lxtg-init lxtg-netlink.so lxtg-ndproxy; do
 		if [ -e "$dir/$f" ]; then cp "$dir/$f" "$SB_TMP/$f" || return 1; fi
 	done
 	echo "$SB_TMP/lxctogo-net"

@@ -7,8 +7,8 @@
 # back and the router, over its port's guard; the guard learned them. Then guest "evil" tries
 # to take one of them by DAD (dropped: nd_spoof) and sends from it anyway (dropped: ip_spoof),
 # while vic keeps using it; evil's own claim of a free address works, an address outside the
-# guest prefix does not. After `up` reloads the guards (their learned sets start empty), vic's
-# next packet claims its address again.
+# guest prefix does not. `up` reloads the guards and keeps the claims of registered guests
+# (evil cannot take vic's address right after it); a deleted guest's claims go.
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck source=tests/security/lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/security/lib.sh"
@@ -93,12 +93,23 @@ t_ok "an address outside the guest prefix does not get through" not from6 evil 2
 t_ok "... the ip_spoof counter moved" test "$(counter ip_spoof)" -gt "$ip0"
 in_guest evil ip -6 addr del 2001:db8:9999::1/64 dev eth0
 
-# ---- up reloads the guards: vic claims its addresses again by using them
+# ---- up reloads the guards: vic's claims are kept, so nobody can take them meanwhile
 t_ok "up again" lx up
-t_ok "the reloaded guard starts with no learned address of vic" not grep_out "lxg-vic" learned
-t_ok "vic reaches the LAN from its stable-privacy address again" \
+t_ok "the reloaded guard still holds vic's stable address for vic's port" \
+	grep_out "\"lxg-vic\" . ${GMAC[vic]} . $(raw128 "$VS")" learned
+t_ok "... and its temporary address" grep_out "$(raw128 "$VT")" learned
+nd0=$(counter nd_spoof)
+in_guest evil ip -6 addr add "$VS/64" dev eth0
+t_ok "evil's DAD for it right after up is dropped" sb_wait_for "nd_spoof" 3000 counter_above nd_spoof "$nd0"
+in_guest evil ip -6 addr del "$VS/64" dev eth0
+t_ok "vic reaches the LAN from its stable-privacy address" \
 	sb_wait_for "vic stable again" 5000 from6 vic "$VS" "$SB_PEER_V6"
-t_ok "the guard learned it again" grep_out "$(raw128 "$VS")" learned
+# A deleted guest's claims go with it, and evil may take the address then.
+t_ok "guest del vic" lx guest del vic
+t_ok "vic's claims are gone with it" not grep_out "$(raw128 "$VS")" learned
+in_guest evil ip -6 addr add "$VS/64" dev eth0
+t_ok "evil may claim vic's old stable address now" \
+	sb_wait_for "evil's claim of $VS" 5000 from6 evil "$VS" "$SB_PEER_V6"
 
 t_ok "down" lx down
 t_done

@@ -5,6 +5,7 @@
  * on every rendered radvd.conf (dnsmasq's needs the router's directories, so
  * the integration test runs it inside the router).
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -20,7 +21,18 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-enum file { F_DNSMASQ, F_RADVD, F_INITTAB, F_LXC, F_RULESET, F_GUARD, F_HOSTS, F_DHCP, F_BIRD };
+enum file {
+	F_DNSMASQ,
+	F_RADVD,
+	F_INITTAB,
+	F_LXC,
+	F_RULESET,
+	F_GUARD,
+	F_HOSTS,
+	F_DHCP,
+	F_BIRD,
+	F_NDPROXY
+};
 
 struct want {
 	const char *conf;     /* config text */
@@ -119,12 +131,30 @@ static const struct want cases[] = {
 	 {"sysinit"}},
 	{"[ipv6]\nenable = no\n", F_INITTAB, {""}, {"radvd"}},
 	{"[network]\nattach = routed\n", F_INITTAB, {""}, {"udhcpc"}},
+	/* lxtg-ndproxy runs with IPv6, in either mode (a switch of mode restarts nothing); its
+	 * file names the LAN's prefix in server mode only, and not with routed attach. */
+	{"", F_INITTAB, {"::respawn:" ROUTER_NDPROXY " eth0 eth1 " NDPROXY_CONF}},
+	{"[network]\nmode = server\n[ipv6]\nenable = no\n", F_INITTAB, {""}, {"ndproxy"}},
+	{"[network]\nmode = server\n[server]\nipv6_prefix = 2001:db8:1::/64\n", F_NDPROXY,
+	 {"prefix 2001:db8:1::/64"}},
+	{"", F_NDPROXY, {""}, {"\nprefix"}},
+	{"[network]\nmode = server\n", F_NDPROXY, {""}, {"\nprefix"}}, /* auto, not learned yet */
+	{"[network]\nmode = server\nattach = routed\n[server]\nipv6_prefix = 2001:db8:1::/64\n",
+	 F_NDPROXY, {""}, {"\nprefix"}},
+	/* ... and the guards let guests claim addresses of the LAN's prefix there. */
+	{"[network]\nmode = server\n[server]\nipv6_prefix = 2001:db8:1::/64\n", F_GUARD,
+	 {"define LEARN6 = { 0xfe80000000000000, 0x20010db800010000 }"}},
+	{"[network]\nmode = server\nattach = routed\n[server]\nipv6_prefix = 2001:db8:1::/64\n",
+	 F_GUARD, {"define LEARN6 = { 0xfe80000000000000 }"}},
+	{"", F_GUARD, {"define LEARN6 = { 0xfe80000000000000, 0xfd00aaaa02540000 }"}},
 	/* The router shares its holder's namespace: LXC makes none of its links. */
 	{"", F_LXC,
 	 {"# lxctogo-net managed router", "lxc.namespace.share.net = 4242",
 	  "# links, made by lxctogo-net: eth0 macvlan on eth0 00:00:00:00:00:00, eth1 guest bridge "
 	  "00:00:00:00:00:00, eth2 veth 02:00:00:00:00:03 lxtg0-r to lxtg0, mtu 1500",
-	  "lxc.mount.entry = /usr usr none ro,bind,nodev 0 0"},
+	  "lxc.mount.entry = /usr usr none ro,bind,nodev 0 0",
+	  "lxc.mount.entry = /usr/libexec/lxctogo-net/lxtg-ndproxy lxtg/lxtg-ndproxy none "
+	  "ro,bind,create=file 0 0"},
 	 {"lxc.net."}},
 	{"[network]\nattach = routed\n", F_LXC,
 	 {"# links, made by lxctogo-net: eth1 guest bridge 00:00:00:00:00:00, eth2 veth "
@@ -315,10 +345,55 @@ static void test_lxc_net(void)
 	       "lxc net: which lines are network lines");
 }
 
+/* Claims kept across a reload of the guards: only a registered guest's, in a claimable prefix. */
+static void test_guard_claims(const struct registry *reg)
+{
+	static const uint8_t rmac[6] = {2, 0, 0, 0, 0xfe, 1};
+	static struct conf_errors errs;
+	struct guard_claim cl[8] = {
+		{"lxg-web", {2, 0, 0, 0, 0, 1}},  /* kept */
+		{"lxg-web", {2, 0, 0, 0, 0, 9}},  /* another MAC on web's port */
+		{"lxg-gone", {2, 0, 0, 0, 0, 1}}, /* no such guest */
+		{"lxg-web", {2, 0, 0, 0, 0, 1}},  /* outside the claimable prefixes */
+		{"lxg-web", {2, 0, 0, 0, 0, 1}},  /* web's recorded address */
+		{"lxg-pub", {2, 0, 0, 0, 0, 2}},  /* the first claim of 1234 was web's */
+		{"lxg-pub", {2, 0, 0, 0, 0, 2}},  /* a link-local claim: kept */
+		{"lxg-pub", {2, 0, 0, 0, 0, 2}},  /* the router's link-local address */
+	};
+	const char *addrs[8] = {"fd00:aaaa:254::1234", "fd00:aaaa:254::99", "fd00:aaaa:254::98",
+				"2001:db8:9::1",       "fd00:aaaa:254::1",  "fd00:aaaa:254::1234",
+				"fe80::1234",	       "fe80::ff:fe00:1"};
+	struct conf c;
+	char *out = NULL;
+
+	for (int i = 0; i < 8; i++)
+		inet_pton(AF_INET6, addrs[i], &cl[i].addr);
+	conf_parse_buffer("t.conf", "", 0, &c, &errs);
+	tap_ok(render_guard_claims(&c, reg, rmac, cl, 8, &out) == 0, "claims: render");
+	tap_is_str(out,
+		   "add element bridge lxctogo port_ip6_dyn { \"lxg-web\" . 02:00:00:00:00:01 . "
+		   "0xfd00aaaa025400000000000000001234 }\n"
+		   "add element bridge lxctogo learned6 { 0xfd00aaaa025400000000000000001234 }\n"
+		   "add element bridge lxctogo port_ip6_dyn { \"lxg-pub\" . 02:00:00:00:00:02 . "
+		   "0xfe800000000000000000000000001234 }\n"
+		   "add element bridge lxctogo learned6 { 0xfe800000000000000000000000001234 }\n",
+		   "claims: a registered guest's on its port with its MAC, in a claimable prefix, not "
+		   "recorded, first claim only");
+	free(out);
+	out = NULL;
+	/* Server mode: the LAN's prefix is claimable, the guest prefix is not. */
+	conf_parse_buffer("t.conf", "[network]\nmode = server\n[server]\nipv6_prefix = 2001:db8:9::/64\n",
+			  63, &c, &errs);
+	tap_ok(render_guard_claims(&c, reg, rmac, cl, 4, &out) == 0 && out &&
+		       !strstr(out, "fd00aaaa") && strstr(out, "0x20010db8000900000000000000000001 }"),
+	       "claims: server mode keeps the LAN prefix's claims, not the guest prefix's");
+	free(out);
+}
+
 int main(void)
 {
 	struct router_facts f = {.mtu = 1500, .rootfs = "/var/lib/lxctogo-net/router/rootfs",
-				 .uplink = "eth0", .init = "/usr/sbin/lxctogo-net",
+				 .uplink = "eth0", .init = "/usr/sbin/lxctogo-net", .ndproxy = "/usr/libexec/lxctogo-net/lxtg-ndproxy",
 				 .veth_host = "lxtg0-r", .holder = 4242,
 				 .mac_host = {2, 0, 0, 0, 0, 3}};
 	static struct conf_errors errs;
@@ -368,6 +443,9 @@ int main(void)
 		case F_BIRD:
 			r = render_bird(&c, &out);
 			break;
+		case F_NDPROXY:
+			r = render_ndproxy_conf(&c, &out);
+			break;
 		}
 		tap_ok(r == 0, "case %zu: renders", i);
 		if (r < 0)
@@ -405,6 +483,7 @@ int main(void)
 		free(out);
 	}
 	test_lxc_net();
+	test_guard_claims(&reg);
 	registry_free(&reg);
 	return tap_done();
 }
