@@ -611,6 +611,10 @@ int render_guard_claims(const struct conf *c, const struct registry *reg,
 {
 	struct ip6_net learn[3];
 	size_t n_learn = guard_learn_prefixes(c, learn);
+	/* Server mode before `up` learned the LAN's prefix again (ipv6_prefix =
+	 * auto): the claims of any global address are kept for the reload that
+	 * follows once it is known, which filters them. */
+	bool unknown = render_ndproxy_wanted(c) && c->server_prefix.plen != 64;
 	struct sbuf b = {0};
 
 	sb_printf(&b, "%s", "");
@@ -626,6 +630,8 @@ int render_guard_claims(const struct conf *c, const struct registry *reg,
 		}
 		for (size_t k = 0; k < n_learn; k++)
 			in |= ip6_net_contains(&learn[k], &cl[i].addr);
+		in |= unknown && !IN6_IS_ADDR_LINKLOCAL(&cl[i].addr) &&
+		      !ip6_net_contains(&c->guest_prefix, &cl[i].addr);
 		for (size_t k = 0; k < i; k++)
 			dup |= !memcmp(&cl[k].addr, &cl[i].addr, sizeof(cl[i].addr));
 		/* A guest gone or changed, a prefix no longer claimable, an address

@@ -129,13 +129,17 @@ host_snap() {
 	echo "## host sysctls"; netsysctls hx
 }
 
-# router_snap: the router's namespace.
+# router_snap: the router's namespace. Without lxtg-ndproxy's routes and proxy entries
+# (protocol 201): they follow the addresses guests claim by sending, whenever they do.
 router_snap() {
 	echo "## router links"; rx ip -br link | f_noindex | sort
 	echo "## router link details"; rx ip -d -o link show | f_linkdetails | sort
 	echo "## router addresses"; rx ip -br addr | f_noindex | sort
-	echo "## router routes"; routes rx
-	echo "## router proxy neighbours"; rx ip neigh show proxy; rx ip -6 neigh show proxy
+	echo "## router routes"; routes rx | grep -v ' proto 201 '
+	echo "## router proxy neighbours"; { rx ip neigh show proxy; rx ip -6 neigh show proxy; } | grep -v ' proto 201 '
+	echo "## router ndproxy entries (checked: nothing else carries protocol 201)"
+	rx ip -6 route show table all proto 201 | grep -v ' dev eth1 ' | grep .
+	rx ip -6 neigh show proxy | grep ' proto 201' | grep -v ' dev eth0 ' | grep .
 	echo "## router nft"; rx nft -s list ruleset | nft_static
 	echo "## router sysctls"; netsysctls rx
 	echo "## router processes"; router_procs

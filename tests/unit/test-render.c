@@ -388,6 +388,14 @@ static void test_guard_claims(const struct registry *reg)
 		       !strstr(out, "fd00aaaa") && strstr(out, "0x20010db8000900000000000000000001 }"),
 	       "claims: server mode keeps the LAN prefix's claims, not the guest prefix's");
 	free(out);
+	out = NULL;
+	/* Server mode, the LAN's prefix not learned yet: global claims are kept for the reload
+	 * that follows once it is. */
+	conf_parse_buffer("t.conf", "[network]\nmode = server\n", 23, &c, &errs);
+	tap_ok(render_guard_claims(&c, reg, rmac, cl, 4, &out) == 0 && out &&
+		       !strstr(out, "fd00aaaa") && strstr(out, "0x20010db8000900000000000000000001 }"),
+	       "claims: server mode with the prefix unknown keeps global claims");
+	free(out);
 }
 
 int main(void)
