@@ -140,7 +140,9 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 		    rt->rtm_protocol != RTPROT_LXTG || rt->rtm_dst_len != 128)
 			return MNL_CB_OK;
 		mnl_attr_parse(nlh, sizeof(*rt), rt_attr_cb, tb);
-		if (tb[RTA_DST] && tb[RTA_OIF] && (int)mnl_attr_get_u32(tb[RTA_OIF]) == d->ifindex)
+		if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == 16 && tb[RTA_OIF] &&
+		    mnl_attr_get_payload_len(tb[RTA_OIF]) == 4 &&
+		    (int)mnl_attr_get_u32(tb[RTA_OIF]) == d->ifindex)
 			d->found(mnl_attr_get_payload(tb[RTA_DST]));
 	}
 	return MNL_CB_OK;
@@ -269,8 +271,14 @@ static struct entry *add_entry(const struct in6_addr *a, enum state st)
 
 	if (e)
 		return e;
-	if (n_tab == MAX_ENTRIES)
+	if (n_tab == MAX_ENTRIES) {
+		static bool told;
+
+		if (!told)
+			say("more than %d claimed addresses: the rest are not proxied", MAX_ENTRIES);
+		told = true;
 		return NULL;
+	}
 	e = &tab[n_tab++];
 	*e = (struct entry){.a = *a, .state = st, .next_ms = mono_ms()};
 	return e;
