@@ -60,6 +60,12 @@ t_diag "dc: recorded $DC6, dhcpcd's $P6"
 t_ok "dc reaches the LAN peer from dhcpcd's stable-privacy address" \
 	sb_wait_for "dc -> peer v6" 5000 nsenter -t "$(gpid dc)" -n ping -6 -c1 -W1 -I "$P6" "$SB_PEER_V6"
 t_ok "status lists it as learned" grep_out "learned:.* $P6" lx status
+t_ok "the router is stopped" sb_lxc stop managed -k
+t_ok "up restarts the router" lx up desktop
+t_ok "dc keeps its address" has4 dc "$DC4/24"
+t_ok "dc reaches the LAN peer again (v4)" sb_wait_for "dc -> peer v4" 8000 sb_guest_exec dc ping -c1 -W1 "$SB_PEER_V4"
+t_ok "... and from dhcpcd's stable-privacy address, still dc's" \
+	sb_wait_for "dc -> peer v6" 8000 nsenter -t "$(gpid dc)" -n ping -6 -c1 -W1 -I "$P6" "$SB_PEER_V6"
 stop_pid "$DHCPCD"
 t_ok "dc stops" sb_stop_guest dc
 t_ok "down (desktop)" lx down
@@ -87,6 +93,13 @@ t_diag "ds: recorded $DS6, dhcpcd's $P6"
 t_ok "the LAN peer reaches ds at dhcpcd's stable-privacy address (lxtg-ndproxy)" \
 	sb_wait_for "peer -> ds v6" 10000 sb_peer_exec ping -6 -c1 -W1 "$P6"
 t_ok "ds reaches the LAN peer from it" nsenter -t "$(gpid ds)" -n ping -6 -c1 -W1 -I "$P6" "$SB_PEER_V6"
+t_ok "the router is stopped" sb_lxc stop managed -k
+t_ok "up restarts the router" lx up server
+t_ok "ds keeps its pool address" has4 ds "$DS4/24"
+t_ok "the LAN peer reaches ds's pool address after the restart" \
+	sb_wait_for "peer -> ds" 8000 sb_peer_exec ping -c1 -W1 "$DS4"
+t_ok "... and dhcpcd's stable-privacy address (the claim and its proxy entry survived)" \
+	sb_wait_for "peer -> ds v6" 8000 sb_peer_exec ping -6 -c1 -W1 "$P6"
 stop_pid "$DHCPCD"
 t_ok "ds stops" sb_stop_guest ds
 t_ok "down (server)" lx down
