@@ -500,7 +500,7 @@ static int render_elems(const struct conf *c, const struct registry *reg, enum e
 	return r;
 }
 
-/* The router's table with the per-guest limits of [guests] filled in. */
+/* The router's table with the per-guest limits of [guests] filled in (and raw_pre's hook). */
 static int render_limits(const struct conf *c, char **ret)
 {
 	char v[7][16];
@@ -513,6 +513,9 @@ static int render_limits(const struct conf *c, char **ret)
 	const struct tmpl_var vars[] = {
 		{"MAX_CONNS", v[0]}, {"NEW_RATE", v[1]},  {"NEW_BURST", v[2]}, {"DNS_RATE", v[3]},
 		{"DNS_BURST", v[4]}, {"DHCP_RATE", v[5]}, {"DHCP_BURST", v[6]},
+		{"RAW_HOOK", c->mode == MODE_SERVER
+				     ? "type filter hook prerouting priority raw; policy accept;"
+				     : "# desktop mode: not hooked"},
 	};
 	return tmpl_render(tmpl_lxctogo_nft, vars, ARRAY_SIZE(vars), ret);
 }

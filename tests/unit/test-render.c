@@ -168,6 +168,10 @@ static const struct want cases[] = {
 	  "add element inet lxctogo fwd6 { tcp . 8080 : fd00:aaaa:254::1 . 80 }",
 	  "add element inet lxctogo fwd4_addr { 192.168.253.254 . udp . 5353 : 192.168.254.101 . 53 }"},
 	 {"add element inet lxctogo expose4", "add element inet lxctogo inbound_open"}},
+	/* raw_pre is hooked in server mode only (guest to guest through the router). */
+	{"[network]\nmode = server\n", F_RULESET,
+	 {"\t\ttype filter hook prerouting priority raw; policy accept;"}},
+	{"", F_RULESET, {"\t\t# desktop mode: not hooked"}, {"priority raw"}},
 	{"[network]\nmode = server\nattach = routed\n[server]\ninbound = open\n", F_RULESET,
 	 {"define UPLINK_IF = \"eth2\"", "add element inet lxctogo inbound_open { \"eth2\" }"}},
 	{"", F_GUARD,
