@@ -3,6 +3,7 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "guest.h"
 #include "render.h"
 #include "router.h"
 #include "state.h"
@@ -52,6 +53,9 @@ int cmd_up(const struct ctx *ctx, int argc, char **argv)
 		cli_error("up: %s", e.msg);
 		return EXIT_FAIL;
 	}
+	/* The pool's lease (the LAN's netmask and gateway) is known now. */
+	if (env.conf.mode == MODE_SERVER)
+		guest_refresh_lines(&env.paths, &env.conf);
 	log_info("router %s is up (%s mode, uplink %s)", env.conf.router,
 		 env.conf.mode == MODE_SERVER ? "server" : "desktop", env.conf.uplink);
 	return EXIT_OK;

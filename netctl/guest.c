@@ -176,6 +176,8 @@ static int set_lxc_net(const struct paths *p, const char *name, const char *cons
 	r = items ? render_lxc_net_attach(text, items, &out) : render_lxc_net_detach(text, &out);
 	if (r < 0)
 		return r;
+	if (!strcmp(out, text))
+		return 0; /* a second `guest add` or `up` touches nothing */
 	/* A symlinked config is replaced where it really is. */
 	real = realpath(path, NULL);
 	if (!real)
@@ -225,12 +227,44 @@ static int plug_hook(const struct paths *p, char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * A pool guest's IPv4 as LXC's static lines and the hot-plug give it: what
+ * its DHCP lease says, so that a guest with a DHCP client and one without end
+ * with the same address, netmask and default route (the client replaces the
+ * address, it does not add a second one). That is the LAN's netmask and
+ * gateway once the router has leased its own address (pool.conf), else a /32
+ * with the router as gateway on-link (LXC adds the route to it).
+ */
+static void pool_v4(const struct paths *p, const struct conf *c, const struct guest *g,
+		    uint8_t *plen, struct in_addr *gw)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	struct in_addr lan_gw;
+	uint8_t n;
+	size_t len;
+
+	*plen = 32;
+	*gw = conf_router_ip4(c);
+	if (pathf(path, sizeof(path), "%s/lxtg/run/dnsmasq.d/pool.conf", p->rootfs) < 0 ||
+	    read_regular_file(path, &text, &len) < 0 || strlen(text) != len ||
+	    render_pool_facts(text, &n, &lan_gw) < 0)
+		return;
+	struct ip4_net lan = {.addr = ip4_n(ip4_h(lan_gw) & (~0u << (32 - n))), .plen = n};
+
+	if (!ip4_net_contains(&lan, g->ip4) || lan_gw.s_addr == g->ip4.s_addr)
+		return;
+	*plen = n;
+	*gw = lan_gw;
+}
+
 static int write_lxc_net(const struct paths *p, const struct conf *c, const struct guest *g,
 			 struct errmsg *e)
 {
-	char port[IFNAMSIZ], mac[MAC_STRLEN], a4[INET_ADDRSTRLEN + 3], gw[INET_ADDRSTRLEN];
+	char port[IFNAMSIZ], mac[MAC_STRLEN], a4[INET_ADDRSTRLEN + 4], gw[INET_ADDRSTRLEN];
 	char hook[2 * PATH_MAX + 64];
-	struct in_addr router = conf_router_ip4(c);
+	struct in_addr router;
+	uint8_t plen;
 	const char *items[] = {
 		"lxc.net.0.type", "veth",
 		"lxc.net.0.script.up", hook,
@@ -238,7 +272,8 @@ static int write_lxc_net(const struct paths *p, const struct conf *c, const stru
 		"lxc.net.0.name", "eth0",
 		"lxc.net.0.hwaddr", mac_format(g->mac, mac),
 		"lxc.net.0.veth.pair", port,
-		/* A LAN address is static (/32 behind the router), not leased. */
+		/* A LAN address: the same as its lease (pool_v4), for a guest
+		 * without a DHCP client. */
 		publish_v4(c, g) ? "lxc.net.0.ipv4.address" : NULL, a4,
 		"lxc.net.0.ipv4.gateway", gw,
 		NULL,
@@ -250,8 +285,9 @@ static int write_lxc_net(const struct paths *p, const struct conf *c, const stru
 		return fail(e, r, "the plug hook for %s (the program's or the state dir's path "
 				  "cannot go into an LXC hook): %s", g->name, strerror(-r));
 	guest_port_name(g->name, port);
+	pool_v4(p, c, g, &plen, &router);
 	inet_ntop(AF_INET, &g->ip4, a4, sizeof(a4));
-	strcat(a4, "/32");
+	snprintf(a4 + strlen(a4), sizeof(a4) - strlen(a4), "/%u", plen);
 	inet_ntop(AF_INET, &router, gw, sizeof(gw));
 	r = set_lxc_net(p, g->name, items);
 	if (r < 0)
@@ -260,17 +296,20 @@ static int write_lxc_net(const struct paths *p, const struct conf *c, const stru
 	return 0;
 }
 
-/* In the guest's netns: its LAN address as /32 and the router as gateway,
- * what LXC does from the config at the next start. */
-static int static_v4(struct nlk *nl, const struct conf *c, const struct guest *g)
+/* In the guest's netns: its LAN address and gateway (pool_v4), what LXC does
+ * from the config at the next start. */
+static int static_v4(const struct paths *p, struct nlk *nl, const struct conf *c,
+		     const struct guest *g)
 {
-	struct in_addr router = conf_router_ip4(c), any = {0};
+	struct in_addr router, any = {0};
 	int idx = nlk_ifindex(nl, "eth0"), r;
+	uint8_t plen;
 
 	if (idx < 0)
 		return idx;
-	r = nlk_addr_ensure(nl, idx, AF_INET, &g->ip4, 32);
-	if (r == 0)
+	pool_v4(p, c, g, &plen, &router);
+	r = nlk_addr_ensure(nl, idx, AF_INET, &g->ip4, plen);
+	if (r == 0 && plen == 32)
 		r = nlk_route_replace(nl, AF_INET, &router, 32, NULL, idx);
 	if (r == 0)
 		r = nlk_route_replace(nl, AF_INET, &any, 0, &router, idx);
@@ -351,7 +390,7 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 	if (r == 0)
 		r = nlk_link_up(nl, "eth0", 0);
 	if (r == 0 && publish_v4(c, g))
-		r = static_v4(nl, c, g);
+		r = static_v4(p, nl, c, g);
 	if (r < 0)
 		fail(e, r, "configuring eth0 in %s: %s", g->name, nlk_strerror(nl, r));
 	nlk_close(nl);
@@ -713,6 +752,28 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 out:
 	registry_free(&reg);
 	return r;
+}
+
+void guest_refresh_lines(const struct paths *p, const struct conf *c)
+{
+	struct registry reg = {0};
+	struct errmsg e;
+	int r = registry_load(p->state, &reg);
+
+	if (r < 0)
+		log_info("reading the guest registry in %s: %s", p->state, strerror(-r));
+	for (size_t i = 0; r == 0 && i < reg.n_guests; i++) {
+		const struct guest *g = &reg.guests[i];
+		char path[PATH_MAX];
+
+		if (!publish_v4(c, g) ||
+		    pathf(path, sizeof(path), "%s/%s/config", p->lxcpath, g->name) < 0 ||
+		    access(path, F_OK) < 0)
+			continue;
+		if (write_lxc_net(p, c, g, &e) < 0)
+			log_info("%s", e.msg);
+	}
+	registry_free(&reg);
 }
 
 int guest_del(const struct paths *p, const struct conf *c, const char *name, struct errmsg *e)

@@ -30,6 +30,12 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 /* Why a fixed IPv4 can never be a guest's in this model (NULL if it can): its subnet, the router's. */
 const char *guest_ip4_unusable(const struct conf *c, struct in_addr a);
 int guest_del(const struct paths *p, const struct conf *c, const char *name, struct errmsg *e);
+/*
+ * guest_refresh_lines - `up`: rewrite the static IPv4 lines of the registered
+ * pool guests' LXC configs where the LAN's netmask or gateway (the pool's
+ * lease, pool.conf) changed; a config that cannot be written is said, not fatal.
+ */
+void guest_refresh_lines(const struct paths *p, const struct conf *c);
 
 int port_add(const struct paths *p, const struct conf *c, const struct port_fwd *pf,
 	     struct errmsg *e);

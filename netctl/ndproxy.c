@@ -26,6 +26,14 @@
  *    entry go, and so does the guards' record, so that it can be claimed
  *    afresh.
  *
+ * The other way round: a guest's client may make the LAN's prefix on-link
+ * although the router advertises it off-link (systemd-networkd 252 now and
+ * then, any /64 set by hand) and resolve LAN hosts on the guest link. The
+ * guards record the targets of such solicitations (asked6); for each that a
+ * LAN host answers for on the uplink, a proxy entry on GUESTLINK lets the
+ * kernel answer the guest's next solicitation (as proxy ARP does for IPv4).
+ * It goes when the LAN host stops answering or the guests stop asking.
+ *
  * Recorded addresses (guest add) are never in learned6: `up` publishes them.
  * Routes and proxy entries carry protocol RTPROT_LXTG, so a restarted
  * ndproxy adopts what the one before it made, and nothing else.
@@ -55,6 +63,12 @@
 #define LAN_PROBE_MS 300
 #define CONFLICT_RECHECK_MS 30000
 #define MAX_ENTRIES 4096
+/* LAN hosts answered for on the guest link: how many, how many new ones are
+ * asked for on the uplink per poll (a guest cannot make us flood the LAN),
+ * and how often one that no LAN host held is asked for again. */
+#define MAX_LAN 1024
+#define LAN_ASKS_PER_POLL 4
+#define LAN_AGAIN_MS 10000
 /* The guards' sets (ruleset/guard.nft): learned6 holds the address;
  * port_ip6_dyn holds port (16) . MAC (6, padded to 8) . address (16). */
 #define GUARD_TABLE "lxctogo"
@@ -72,6 +86,11 @@ struct entry {
 
 static struct entry tab[MAX_ENTRIES];
 static size_t n_tab;
+
+/* LAN hosts that guests asked for (asked6): NEW, PUBLISHED (a proxy entry on
+ * the guest link), CONFLICT (no LAN host answered: asked again later). */
+static struct entry lan[MAX_LAN];
+static size_t n_lan;
 static const char *uplink, *guestlink, *conf_path;
 static struct ip6_net prefix; /* plen 0: proxy nothing */
 static volatile sig_atomic_t stop;
@@ -293,6 +312,13 @@ static void adopt(const struct in6_addr *a)
 		e->state = PUBLISHED;
 }
 
+/* A proxy entry on the guest link that an earlier ndproxy made. */
+static void adopt_lan(const struct in6_addr *a)
+{
+	if (n_lan < MAX_LAN)
+		lan[n_lan++] = (struct entry){.a = *a, .state = PUBLISHED, .next_ms = mono_ms()};
+}
+
 static bool is_local(const struct in6_addr *a)
 {
 	struct ifaddrs *ifs, *i;
@@ -322,6 +348,83 @@ static int learned_cb(const void *key, uint32_t len, void *priv)
 	if (e)
 		e->seen = true;
 	return 0;
+}
+
+static int asked_cb(const void *key, uint32_t len, void *priv)
+{
+	struct in6_addr a;
+	size_t i;
+	(void)priv;
+
+	if (len != sizeof(a))
+		return 0;
+	memcpy(&a, key, sizeof(a));
+	if (!ip6_net_contains(&prefix, &a))
+		return 0;
+	for (i = 0; i < n_lan && memcmp(&lan[i].a, &a, sizeof(a)); i++)
+		;
+	if (i == n_lan) {
+		if (n_lan == MAX_LAN)
+			return 0;
+		lan[n_lan++] = (struct entry){.a = a, .state = NEW, .next_ms = mono_ms()};
+	}
+	lan[i].seen = true;
+	return 0;
+}
+
+/* One poll of the LAN hosts asked for on the guest link (see the top). */
+static void serve_lan(int down, long now)
+{
+	unsigned asks = 0;
+	char s[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n_lan; i++)
+		lan[i].seen = false;
+	if (prefix.plen)
+		nftx_set_keys(NFPROTO_BRIDGE, GUARD_TABLE, "asked6", asked_cb, NULL);
+	for (size_t i = 0; i < n_lan && !stop; i++) {
+		struct entry *e = &lan[i];
+		/* A guest's own (claimed) or the router's address: never here. */
+		bool drop = !e->seen || find(&e->a) || is_local(&e->a);
+
+		if (!drop && now >= e->next_ms && (e->state == PUBLISHED || asks < LAN_ASKS_PER_POLL)) {
+			asks += e->state != PUBLISHED;
+			if (probe_ndp(uplink, &e->a, LAN_PROBE_MS) == 1) {
+				if (e->state != PUBLISHED) {
+					int r = proxy(&e->a, down, true);
+
+					if (r < 0)
+						say("answering for LAN host %s: %s", ntop(&e->a, s),
+						    strerror(-r));
+					else
+						say("LAN host %s answered for on %s", ntop(&e->a, s),
+						    guestlink);
+					e->state = r < 0 ? CONFLICT : PUBLISHED;
+				}
+				e->misses = 0;
+				e->next_ms = now + (e->state == PUBLISHED ? CONFLICT_RECHECK_MS : RETRY_MS);
+			} else if (e->state == PUBLISHED && ++e->misses < MISSES) {
+				e->next_ms = now + RETRY_MS;
+			} else if (e->state == PUBLISHED) {
+				drop = true; /* the LAN host is gone: withdrawn below */
+			} else {
+				e->state = CONFLICT;
+				e->next_ms = now + LAN_AGAIN_MS;
+			}
+		}
+		if (!drop)
+			continue;
+		if (e->state == PUBLISHED) {
+			int r = proxy(&e->a, down, false);
+
+			if (r < 0 && r != -ENOENT)
+				say("withdrawing LAN host %s: %s", ntop(&e->a, s), strerror(-r));
+			else
+				say("LAN host %s no longer answered for on %s", ntop(&e->a, s), guestlink);
+		}
+		*e = lan[--n_lan];
+		i--;
+	}
 }
 
 struct forget {
@@ -456,7 +559,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* What an earlier instance left: it is checked like the rest. */
-	if ((r = dump(false, down, adopt)) < 0 || (r = dump(true, up, adopt)) < 0)
+	if ((r = dump(false, down, adopt)) < 0 || (r = dump(true, up, adopt)) < 0 ||
+	    (r = dump(true, down, adopt_lan)) < 0)
 		say("reading earlier entries: %s", strerror(-r));
 
 	while (!stop) {
@@ -510,6 +614,7 @@ int main(int argc, char **argv)
 				i--;
 			}
 		}
+		serve_lan(down, mono_ms());
 		poll(NULL, 0, POLL_MS);
 	}
 	return 0;

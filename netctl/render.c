@@ -675,6 +675,13 @@ int render_guard(const struct conf *c, const struct registry *reg, const uint8_t
 		for (int i = 0; i < 8; i++)
 			sb_printf(&b, "%02x", learn[k].addr.s6_addr[i]);
 	}
+	/* The LAN's /64 for asked6 (server mode); else a prefix no neighbour
+	 * solicitation targets (multicast). */
+	sb_printf(&b, " }\ndefine ASK6 = { 0x");
+	for (int i = 0; i < 8; i++)
+		sb_printf(&b, "%02x", render_ndproxy_wanted(c) && c->server_prefix.plen == 64
+					      ? c->server_prefix.addr.s6_addr[i]
+					      : 0xff);
 	sb_printf(&b, " }\n%s", tmpl_guard_nft);
 	r = render_elems(c, reg, ELEM_GUARD, router_mac, &b);
 	if (r < 0)
@@ -733,6 +740,46 @@ int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret)
 	sb_printf(&b, "%s,%s%s,%s%s\n", mac_format(g->mac, mac),
 		  publish_v4(c, g) ? "set:poolguest," : "", ntop4(g->ip4, a4), a6, g->name);
 	return sb_finish(&b, ret);
+}
+
+/* The line of @text that starts with @key, or NULL. */
+static const char *line_with(const char *text, const char *key)
+{
+	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, key, strlen(key)))
+			return l;
+	return NULL;
+}
+
+int render_pool_facts(const char *text, uint8_t *plen, struct in_addr *gw)
+{
+	static const char range_key[] = "dhcp-range=set:pool,",
+			  router_key[] = "dhcp-option=tag:pool,option:router,";
+	const char *range = line_with(text, range_key), *router = line_with(text, router_key);
+	char mask[16], gwtext[16], end = '\n';
+	struct in_addr a;
+	uint32_t bits;
+	unsigned n = 0;
+
+	if (!range || !router)
+		return -ENOENT;
+	/* dhcp-range=set:pool,START,static,MASK,LEASE and dhcp-option=...,GW */
+	if (sscanf(range + sizeof(range_key) - 1, "%*15[0-9.],static,%15[0-9.]%c", mask, &end) != 2 ||
+	    end != ',')
+		return -EINVAL;
+	end = '\n';
+	if (sscanf(router + sizeof(router_key) - 1, "%15[0-9.]%c", gwtext, &end) < 1 || end != '\n')
+		return -EINVAL;
+	if (inet_pton(AF_INET, mask, &a) != 1 || inet_pton(AF_INET, gwtext, gw) != 1)
+		return -EINVAL;
+	bits = ip4_h(a);
+	while (n < 32 && (bits & (0x80000000u >> n)))
+		n++;
+	/* A contiguous mask of a LAN (a /31 or /32 has no room for a gateway). */
+	if (n < 1 || n > 30 || (bits << n))
+		return -EINVAL;
+	*plen = (uint8_t)n;
+	return 0;
 }
 
 bool render_is_lxc_net_line(const char *line)

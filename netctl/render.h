@@ -67,6 +67,14 @@ int render_guest_hosts(const struct conf *c, const struct guest *g, char **ret);
 /* dhcp-hostsdir file: "MAC,IPV4,NAME". */
 int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret);
 
+/*
+ * The pool's lease facts from lxtg/run/dnsmasq.d/pool.conf (written by the
+ * router's udhcpc script from its LAN lease): the netmask as a length and the
+ * gateway. -ENOENT when the file has none (no lease yet, desktop mode),
+ * -EINVAL when a value is malformed.
+ */
+int render_pool_facts(const char *text, uint8_t *plen, struct in_addr *gw);
+
 /* Is this line of a container config (leading blanks allowed) an lxc.net / lxc.network item? */
 bool render_is_lxc_net_line(const char *line);
 

@@ -59,6 +59,9 @@ static int inside_sysctls(const struct conf *c, struct errmsg *e)
 		 * of the LAN and routes it (never for another guest on eth1). */
 		{"net/ipv4/conf/" ROUTER_GUEST_IF "/proxy_arp", server4},
 		{"net/ipv4/neigh/" ROUTER_GUEST_IF "/proxy_delay", "0"},
+		/* ... and so does lxtg-ndproxy for LAN hosts a guest resolves on
+		 * the guest link (IPv6, exact entries). */
+		{"net/ipv6/neigh/" ROUTER_GUEST_IF "/proxy_delay", "0"},
 		{"net/ipv6/conf/" ROUTER_UPLINK_IF "/proxy_ndp", server},
 		/* Bridged guest frames go through the guards (table bridge), not through
 		 * the router's forward chain as well. These are the router's own: every

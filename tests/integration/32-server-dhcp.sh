@@ -6,7 +6,8 @@
 # the router, with the LAN's netmask and gateway (which the router learned on its uplink) and
 # the router as DNS server, and be reachable from the LAN on that address; a restart of the
 # guest and a restart of the router keep it. A sandbox guest without a DHCP client keeps its
-# static address from LXC's lines next to it. The pool then being full, a second template
+# static address from LXC's lines next to it: the same netmask and gateway as the lease, so
+# that a DHCP client and LXC's lines never disagree. The pool then being full, a second template
 # guest gets a private address by DHCP and reaches the LAN through NAT (mixed guests).
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck source=tests/lib/sandbox.sh
@@ -67,6 +68,12 @@ t_ok "bb pings the LAN router" sb_guest_exec bb ping -c1 -W1 "$SB_LAN_V4"
 t_ok "bb reaches st (a guest without DHCP, static /32) and back" sb_guest_exec bb ping -c1 -W1 "$ST4"
 t_ok "st reaches bb" sb_guest_exec st ping -c1 -W1 "$BB4"
 t_ok "st reaches the LAN peer with its static lines" sb_guest_exec st ping -c1 -W1 "$SB_PEER_V4"
+st_pid() { sb_lxc info st -pH; }
+t_is "st's static lines: the same netmask as bb's lease" \
+	"$(nsenter -t "$(st_pid)" -n ip -4 -br addr show dev eth0 | awk '{ $1 = $2 = ""; print }' | xargs)" "$ST4/24"
+t_is "st's static lines: the same default route as bb's lease" \
+	"$(nsenter -t "$(st_pid)" -n ip -4 route show default | awk '{ print $3 }')" "$SB_LAN_V4"
+t_ok "st's LXC config says the same" grep -qx "lxc.net.0.ipv4.address = $ST4/24" "$SB_LXCPATH/st/config"
 t_ok "bb resolves the LAN's www.lan.test through the router" grep_out "$SB_WWW_V4" sb_guest_exec bb nslookup www.lan.test "$R4"
 t_ok "bb resolves st.lxtg.internal through the router" grep_out "$ST4" sb_guest_exec bb nslookup st.lxtg.internal "$R4"
 t_ok "the LAN sees bb's own address, not NAT (peer's neighbour entry for bb is the router's MAC)" \

@@ -13,6 +13,8 @@
 #  - an address a guest claimed but does not answer for is not published;
 #  - an address vic stops using is withdrawn, and the guards forget vic's claim, so that
 #    another guest may take it afterwards;
+#  - a guest that takes the prefix as on-link reaches LAN hosts: the router answers neighbour
+#    solicitations on the guest link for those that a LAN host holds, and only those;
 #  - a killed lxtg-ndproxy comes back and keeps what it published;
 #  - a stopped guest's addresses are withdrawn.
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
@@ -132,6 +134,38 @@ t_ok "evil may now claim it, and reaches the LAN from it" \
 t_ok "... and the LAN peer reaches evil there" sb_wait_for "peer -> evil at $VX" 5000 peer_pings "$VX"
 t_is "... at evil's MAC on the guest link" "$(in_router ip -6 neigh show to "$VX" dev eth1 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)" "${GMAC[evil]}"
 t_ok "vic's stable address is still reached" peer_pings "$VS"
+
+# ---- a guest that takes the LAN's prefix as on-link (a /64 with its prefix route: systemd-networkd
+# 252 does that now and then, so does an address set by hand) resolves LAN hosts on the guest
+# link: the router answers for exactly those a LAN host holds (lxtg-ndproxy, the guards' asked6).
+asked() { in_router nft list set bridge lxctogo asked6 | grep -q "$(raw128 "$1")"; }
+lan_proxy() { in_router ip -6 neigh show proxy dev eth1 | grep -q "^$1 "; }
+neigh_mac() { in_guest vic ip -6 neigh show "$1" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+VO=${PFX}:b:1
+in_guest vic ip -6 addr add "$VO/64" dev eth0
+t_ok "control: vic sees the LAN peer on-link now" grep_out "^$SB_PEER_V6 from $VO dev eth0 proto kernel" \
+	in_guest vic ip -6 route get "$SB_PEER_V6" from "$VO"
+t_ok "vic reaches the LAN peer from $VO" sb_wait_for "vic $VO -> peer" 6000 from6 vic "$VO" "$SB_PEER_V6"
+t_ok "the guards recorded what vic asked for" asked "$SB_PEER_V6"
+t_is "vic resolved the LAN peer to the router's guest-link MAC" "$(neigh_mac "$SB_PEER_V6")" "$(router_mac eth1)"
+t_ok "the router answers for the LAN peer on eth1" lan_proxy "$SB_PEER_V6"
+t_ok "lxtg-ndproxy says so" grep_out "LAN host $SB_PEER_V6 answered for on eth1" ndproxy_log
+NOBODY=${PFX}:dead:2
+t_ok "vic asks for $NOBODY, which no LAN host holds: no answer" not from6 vic "$VO" "$NOBODY"
+t_ok "... the guards saw the question" sb_wait_for "asked6 $NOBODY" 3000 asked "$NOBODY"
+sleep 1
+t_ok "... and the router does not answer for it" not lan_proxy "$NOBODY"
+PX=${PFX}:c:1
+sb_peer_exec ip -6 addr add "$PX/64" dev eth0 nodad
+t_ok "vic reaches a second LAN address $PX" sb_wait_for "vic -> $PX" 6000 from6 vic "$VO" "$PX"
+t_ok "the router answers for it on eth1" lan_proxy "$PX"
+sb_peer_exec ip -6 addr del "$PX/64" dev eth0
+t0=$(sb_now_ms)
+t_ok "the LAN host dropped it: the router stops answering for it" sb_wait_for "withdrawal of $PX" 45000 not lan_proxy "$PX" ||
+	t_diag "$(ndproxy_log | tail -n 5; sb_peer_exec ip -6 addr show dev eth0)"
+t_diag "withdrawn after $(($(sb_now_ms) - t0)) ms"
+t_ok "the LAN peer itself is still answered for" lan_proxy "$SB_PEER_V6"
+in_guest vic ip -6 addr del "$VO/64" dev eth0
 
 # ---- lxtg-ndproxy killed: lxtg-init brings it back, and what it published stays
 P0=$(ndproxy_pid)

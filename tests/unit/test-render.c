@@ -402,6 +402,40 @@ static void test_guard_claims(const struct registry *reg)
 	free(out);
 }
 
+/* pool.conf as the router's udhcpc script writes it: the LAN's netmask and gateway. */
+static void test_pool_facts(void)
+{
+	static const char good[] = "shared-network=eth1,192.0.2.100\n"
+				   "dhcp-range=set:pool,192.0.2.100,static,255.255.255.0,3600s\n"
+				   "dhcp-option=tag:pool,option:router,192.0.2.1\n"
+				   "dhcp-option=tag:pool,option:dns-server,192.168.254.254\n";
+	static const struct {
+		const char *text;
+		int want;
+	} bad[] = {
+		{"\n", -ENOENT},
+		{"dhcp-range=set:pool,192.0.2.100,static,255.255.255.0,3600s\n", -ENOENT},
+		{"dhcp-option=tag:pool,option:router,192.0.2.1\n", -ENOENT},
+		{"dhcp-range=set:pool,192.0.2.100,static,255.0.255.0,3600s\n"
+		 "dhcp-option=tag:pool,option:router,192.0.2.1\n", -EINVAL},
+		{"dhcp-range=set:pool,192.0.2.100,static,255.255.255.254,3600s\n"
+		 "dhcp-option=tag:pool,option:router,192.0.2.1\n", -EINVAL},
+		{"dhcp-range=set:pool,192.0.2.100,static,255.255.255.0,3600s\n"
+		 "dhcp-option=tag:pool,option:router,192.0.2.1 x\n", -EINVAL},
+		{"dhcp-range=set:pool,192.0.2.100,static,255.255.255.0,3600s\n"
+		 "dhcp-option=tag:pool,option:router,192.0.2.999\n", -EINVAL},
+	};
+	struct in_addr gw = {0};
+	uint8_t plen = 0;
+
+	tap_ok(render_pool_facts(good, &plen, &gw) == 0 && plen == 24 &&
+		       gw.s_addr == inet_addr("192.0.2.1"),
+	       "pool.conf: the LAN's /24 and gateway 192.0.2.1");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		tap_ok(render_pool_facts(bad[i].text, &plen, &gw) == bad[i].want,
+		       "pool.conf case %zu refused with %d", i, bad[i].want);
+}
+
 int main(void)
 {
 	struct router_facts f = {.mtu = 1500, .rootfs = "/var/lib/lxctogo-net/router/rootfs",
@@ -494,6 +528,7 @@ int main(void)
 		tap_ok(out && strstr(out, "\tpool=\n"), "server mode, routed attach: no pool in the script");
 		free(out);
 	}
+	test_pool_facts();
 	test_lxc_net();
 	test_guard_claims(&reg);
 	registry_free(&reg);
