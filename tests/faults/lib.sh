@@ -115,10 +115,24 @@ f_linkdetails() {
 	sed -E 's/^[0-9]+: //; s/@if[0-9]+//; s/ link-netns(id)? [^ ]+//; s/ [a-z_]+_timer +[0-9.]+//g'
 }
 
+# link_details EXEC: `ip -d -o link show` in EXEC's namespace, f_linkdetails'd and sorted. A
+# netns that a killed run left is destroyed by the kernel in the background (cleanup_net);
+# until then ip cannot name a veth peer's netns ("Peer netns reference is invalid"): asked
+# again for up to 5 s, then shown as it is.
+link_details() {
+	local out i
+	for i in $(seq 50); do
+		out=$("$1" ip -d -o link show 2>&1)
+		grep -q 'Peer netns reference is invalid' <<<"$out" || break
+		sleep 0.1
+	done
+	f_linkdetails <<<"$out" | sort
+}
+
 # host_snap: the host namespace as far as lxctogo-net may touch it.
 host_snap() {
 	echo "## host links"; hx ip -br link | f_noindex | sort
-	echo "## host link details"; hx ip -d -o link show | f_linkdetails | sort
+	echo "## host link details"; link_details hx
 	echo "## host bridge ports"; masters hx | f_noindex
 	echo "## host addresses"; hx ip -br addr | f_noindex | sort
 	echo "## host routes"; routes hx
@@ -133,7 +147,7 @@ host_snap() {
 # (protocol 201): they follow the addresses guests claim by sending, whenever they do.
 router_snap() {
 	echo "## router links"; rx ip -br link | f_noindex | sort
-	echo "## router link details"; rx ip -d -o link show | f_linkdetails | sort
+	echo "## router link details"; link_details rx
 	echo "## router addresses"; rx ip -br addr | f_noindex | sort
 	echo "## router routes"; routes rx | grep -v ' proto 201 '
 	echo "## router proxy neighbours"; { rx ip neigh show proxy; rx ip -6 neigh show proxy; } | grep -v ' proto 201 '

@@ -147,6 +147,13 @@ static const struct want cases[] = {
 	{"[network]\nmode = server\nattach = routed\n[server]\nipv6_prefix = 2001:db8:1::/64\n",
 	 F_GUARD, {"define LEARN6 = { 0xfe80000000000000 }"}},
 	{"", F_GUARD, {"define LEARN6 = { 0xfe80000000000000, 0xfd00aaaa02540000 }"}},
+	/* asked6 records neighbour solicitations for the LAN's prefix in server mode
+	 * only; elsewhere a prefix no solicitation targets. */
+	{"[network]\nmode = server\n[server]\nipv6_prefix = 2001:db8:1::/64\n", F_GUARD,
+	 {"define ASK6 = { 0x20010db800010000 }"}},
+	{"", F_GUARD, {"define ASK6 = { 0xffffffffffffffff }"}},
+	{"[network]\nmode = server\nattach = routed\n[server]\nipv6_prefix = 2001:db8:1::/64\n",
+	 F_GUARD, {"define ASK6 = { 0xffffffffffffffff }"}},
 	/* The router shares its holder's namespace: LXC makes none of its links. */
 	{"", F_LXC,
 	 {"# lxctogo-net managed router", "lxc.namespace.share.net = 4242",
