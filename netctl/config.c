@@ -1758,11 +1758,6 @@ static void verify_uplink(struct parser *p)
 		     "%s needs the router on the LAN (attach = macvlan or auto): with attach = "
 		     "routed the router has no LAN address of its own", keys[k].name);
 	}
-	if (fixed4 && c->mode == MODE_SERVER && usable(p, K_UPLINK_IPV4, K_MODE))
-		perr(p, blame(p, K_UPLINK_IPV4, K_MODE),
-		     "uplink_ipv4 is fixed, but server mode hands its guests the LAN's netmask and "
-		     "gateway from the router's DHCP lease (use uplink_ipv4 = auto, with a fixed "
-		     "lease for the router on the LAN's DHCP server)");
 	if (fixed4 && c->upstream_auto && usable(p, K_UPLINK_IPV4, K_UPSTREAM))
 		perr(p, blame(p, K_UPLINK_IPV4, K_UPSTREAM),
 		     "uplink_ipv4 is fixed, so no DHCP lease tells the router the LAN's DNS servers: "

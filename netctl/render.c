@@ -782,6 +782,32 @@ int render_pool_facts(const char *text, uint8_t *plen, struct in_addr *gw)
 	return 0;
 }
 
+int render_pool_conf(const struct conf *c, uint8_t plen, struct in_addr gw, uint32_t mtu,
+		     char **ret)
+{
+	char pool[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], r4[INET_ADDRSTRLEN],
+		lease[32];
+	struct sbuf b = {0};
+
+	sb_printf(&b, "%s", "");
+	if (c->mode == MODE_SERVER && gw.s_addr && plen >= 1 && plen <= 30) {
+		ntop4(c->pool_start, pool);
+		ntop4(ip4_n(~0u << (32 - plen)), mask);
+		ntop4(gw, g);
+		ntop4(conf_router_ip4(c), r4);
+		lease_text(c, lease, sizeof(lease));
+		sb_printf(&b,
+			  "shared-network=" ROUTER_GUEST_IF ",%s\n"
+			  "dhcp-range=set:pool,%s,static,%s,%s\n"
+			  "dhcp-option=tag:pool,option:router,%s\n"
+			  "dhcp-option=tag:pool,option:dns-server,%s\n"
+			  "dhcp-option=tag:pool,option:domain-search,%s\n"
+			  "dhcp-option=tag:pool,option:mtu,%u\n",
+			  pool, pool, mask, lease, g, r4, c->domain, mtu);
+	}
+	return sb_finish(&b, ret);
+}
+
 bool render_is_lxc_net_line(const char *line)
 {
 	line += strspn(line, " \t");

@@ -74,6 +74,14 @@ int render_guest_dhcp(const struct conf *c, const struct guest *g, char **ret);
  * -EINVAL when a value is malformed.
  */
 int render_pool_facts(const char *text, uint8_t *plen, struct in_addr *gw);
+/*
+ * pool.conf as the router's udhcpc script writes it, for when the router has
+ * no lease of its own (attach = routed, a fixed uplink_ipv4): the LAN's
+ * netmask (@plen) and gateway (@gw) from the host's uplink or the config.
+ * Server mode only (an empty file otherwise, or without a gateway).
+ */
+int render_pool_conf(const struct conf *c, uint8_t plen, struct in_addr gw, uint32_t mtu,
+		     char **ret);
 
 /* Is this line of a container config (leading blanks allowed) an lxc.net / lxc.network item? */
 bool render_is_lxc_net_line(const char *line);

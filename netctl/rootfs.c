@@ -293,6 +293,25 @@ static int host_resolv(const char *path, char **ret_ns, char *domain, size_t dsi
 	return 0;
 }
 
+int rootfs_pool_conf(const struct paths *p, const struct conf *c, uint8_t plen,
+		     struct in_addr gw, uint32_t mtu, bool *changed, struct errmsg *e)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	int r = render_pool_conf(c, plen, gw, mtu, &text);
+
+	if (r < 0)
+		return fail(e, r, "rendering pool.conf: %s", strerror(-r));
+	if (pathf(path, sizeof(path), "%s/lxtg/run/dnsmasq.d/pool.conf", p->rootfs) < 0)
+		return fail(e, -ENAMETOOLONG, "path too long");
+	r = write_if_changed(path, text, 0644);
+	if (r < 0)
+		return fail(e, r, "writing %s: %s", path, strerror(-r));
+	if (r > 0)
+		*changed = true;
+	return 0;
+}
+
 int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *changed,
 			  struct errmsg *e)
 {

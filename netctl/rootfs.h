@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -46,5 +47,13 @@ int rootfs_guest_dns(const struct paths *p, const struct conf *c, const struct g
  * rebind protection in lxtg/run/dnsmasq.d/uplink.conf, setting *@changed when
  * that file changed (dnsmasq must restart to read it).
  */
+/*
+ * rootfs_pool_conf - lxtg/run/dnsmasq.d/pool.conf from the LAN's netmask and
+ * gateway (render_pool_conf), when the router has no lease of its own to take
+ * them from (its udhcpc script writes the file otherwise). Sets *@changed when
+ * the file changed (dnsmasq must restart).
+ */
+int rootfs_pool_conf(const struct paths *p, const struct conf *c, uint8_t plen,
+		     struct in_addr gw, uint32_t mtu, bool *changed, struct errmsg *e);
 int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *changed,
 			  struct errmsg *e);

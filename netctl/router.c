@@ -303,6 +303,36 @@ static int up_attach(struct up *u, struct errmsg *e)
 	return r;
 }
 
+/*
+ * The pool's lease facts when no DHCP client in the router learns them: with
+ * attach = routed the host's uplink (its address's netmask, its default
+ * gateway), with a fixed uplink_ipv4 the config. Pool guests lease their LAN
+ * address with these (server mode; desktop mode writes an empty file).
+ */
+static int up_pool(struct up *u, struct errmsg *e)
+{
+	const struct conf *c = &u->model;
+	struct in_addr gw = {0}, a;
+	uint8_t plen = 0;
+
+	if (c->attach == ATTACH_ROUTED) {
+		int idx = nlk_ifindex(u->nl, c->uplink);
+
+		if (idx > 0 && nlk_addr_first_global(u->nl, idx, AF_INET, &a, &plen) == 0 &&
+		    nlk_default_gw(u->nl, AF_INET, idx, &gw) < 0)
+			gw.s_addr = 0;
+	} else if (c->uplink_plen4) {
+		plen = c->uplink_plen4;
+		gw = c->uplink_gw4;
+	} else {
+		return 0; /* the router's udhcpc script writes it from its lease */
+	}
+	if (c->mode == MODE_SERVER && !gw.s_addr)
+		log_info("note: no IPv4 gateway on the LAN (%s): pool guests get no DHCP lease, "
+			 "only LXC's static lines", c->attach == ATTACH_ROUTED ? c->uplink : "uplink_gateway4");
+	return rootfs_pool_conf(u->p, c, plen, gw, u->f.mtu, &u->changed.dnsmasq_changed, e);
+}
+
 /* Inside the router's namespace: sysctls, addresses, ruleset, guards, server-mode publishing. */
 static int up_inside(struct up *u, struct errmsg *e)
 {
@@ -413,6 +443,8 @@ int router_up(const struct paths *p, const struct conf *c, struct errmsg *e)
 		r = up_start(&u, e);
 	if (r == 0)
 		r = up_attach(&u, e);
+	if (r == 0)
+		r = up_pool(&u, e);
 	if (r == 0)
 		r = up_inside(&u, e);
 	if (r == 0)

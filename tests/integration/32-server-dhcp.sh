@@ -119,5 +119,20 @@ t_ok "bb (pool) and bb2 (private) reach each other" sb_guest_exec bb2 ping -c1 -
 t_ok "bb stops" sb_stop_guest bb
 t_ok "bb2 stops" sb_stop_guest bb2
 t_ok "st stops" sb_stop_guest st
+
+# ---- a fixed uplink address: no DHCP client in the router, the pool's netmask and gateway
+# come from uplink_ipv4 and uplink_gateway4 (written by `up`)
+printf '[network]\nuplink = eth0\nuplink_ipv4 = 192.0.2.61/24\nuplink_gateway4 = %s\n[dns]\nupstream = %s\n[server]\nipv4_pool = 192.0.2.100-192.0.2.101\n' \
+	"$SB_LAN_V4" "$SB_LAN_V4" >"$SB_CONF"
+t_ok "the router is stopped" sb_lxc stop managed -k
+t_ok "up server with a fixed uplink_ipv4 (accepted in server mode now)" lx up server
+t_ok "the router runs no DHCP client" not grep -q udhcpc "$SB_STATE/router/rootfs/etc/inittab"
+t_ok "pool.conf has the configured gateway" grep -qx "dhcp-option=tag:pool,option:router,$SB_LAN_V4" \
+	"$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d/pool.conf"
+t_ok "bb starts" sb_start_guest bb
+t_ok "bb leases its pool address with the /24 of uplink_ipv4" sb_wait_for "bb's lease" 15000 bb_up ||
+	t_diag "bb has: $(bb_v4)"
+t_ok "the LAN peer pings bb" sb_wait_for "peer -> bb" 5000 sb_peer_exec ping -c1 -W1 "$BB4"
+t_ok "bb stops" sb_stop_guest bb
 t_ok "down" lx down
 t_done

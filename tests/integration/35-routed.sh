@@ -42,6 +42,30 @@ t_ok "web reaches the LAN router" sb_guest_exec web ping -c1 -W2 "$SB_LAN_V4"
 wait "$cap"
 t_ok "the LAN sees web's own address (no NAT)" grep -q "IP $WEB4 > $SB_LAN_V4" "$SB_TMP/cap"
 
+# A stock guest with a DHCP client (LXC's busybox template, unchanged): the router has no lease
+# of its own here, so `up` took the LAN's netmask and gateway from the host's NIC for the pool.
+if [ -x /usr/share/lxc/templates/lxc-busybox ]; then
+	t_ok "lxc-create -t busybox bb" sb_host_exec lxc-create -P "$SB_LXCPATH" -n bb -t busybox -q
+	t_ok "guest add bb" lx guest add bb
+	BB4=$(json_field bb ipv4)
+	HLEN=$(sb_host_exec ip -4 -o addr show dev eth0 | awk '{ split($4, a, "/"); print a[2]; exit }')
+	t_ok "bb's LXC lines say the host NIC's netmask and the LAN's gateway" \
+		grep -qx "lxc.net.0.ipv4.address = $BB4/$HLEN" "$SB_LXCPATH/bb/config"
+	bb_v4() { nsenter -t "$(sb_lxc info bb -pH)" -n ip -4 -br addr show dev eth0 | awk '{ $1 = $2 = ""; print }' | xargs; }
+	bb_up() { [ "$(bb_v4)" = "$BB4/$HLEN" ]; }
+	bb_leased() { grep -q " $BB4 " "$SB_STATE/router/rootfs/lxtg/state/dnsmasq.leases"; }
+	t_ok "bb starts" sb_start_guest bb
+	t_ok "bb leases its pool address from the router (udhcpc, the template's script)" \
+		sb_wait_for "bb's lease" 15000 bb_up || t_diag "bb has: $(bb_v4)"
+	t_ok "the router's lease file holds it" bb_leased
+	t_is "bb's default route is the LAN's gateway" \
+		"$(nsenter -t "$(sb_lxc info bb -pH)" -n ip -4 route show default | awk '{ print $3 }')" "$SB_LAN_V4"
+	t_ok "the LAN peer pings bb" sb_wait_for "peer -> bb" 5000 sb_peer_exec ping -c1 -W1 "$BB4"
+	t_ok "bb pings the LAN peer" sb_guest_exec bb ping -c1 -W1 "$SB_PEER_V4"
+	t_ok "bb stops" sb_stop_guest bb
+	t_ok "guest del bb" lx guest del bb
+fi
+
 t_ok "guest del web" lx guest del web
 t_ok "peer can no longer reach web's address" not sb_peer_exec ping -c1 -W1 "$WEB4"
 t_ok "no proxy entry is left on the host NIC" not grep_out "$WEB4" sb_host_exec ip neigh show proxy

@@ -441,6 +441,35 @@ static void test_pool_facts(void)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		tap_ok(render_pool_facts(bad[i].text, &plen, &gw) == bad[i].want,
 		       "pool.conf case %zu refused with %d", i, bad[i].want);
+
+	/* Written by `up` (attach = routed, fixed uplink_ipv4): what the script writes. */
+	static struct conf_errors errs;
+	struct conf c;
+	char *out = NULL;
+
+	conf_parse_buffer("t.conf", "[network]\nmode = server\n", 23, &c, &errs);
+	render_pool_conf(&c, 24, (struct in_addr){inet_addr("192.0.2.1")}, 1500, &out);
+	tap_is_str(out, "shared-network=eth1,192.0.2.100\n"
+			"dhcp-range=set:pool,192.0.2.100,static,255.255.255.0,3600s\n"
+			"dhcp-option=tag:pool,option:router,192.0.2.1\n"
+			"dhcp-option=tag:pool,option:dns-server,192.168.254.254\n"
+			"dhcp-option=tag:pool,option:domain-search,lxtg.internal\n"
+			"dhcp-option=tag:pool,option:mtu,1500\n",
+		   "pool.conf from the host's facts");
+	plen = 0;
+	tap_ok(out && render_pool_facts(out, &plen, &gw) == 0 && plen == 24 &&
+		       gw.s_addr == inet_addr("192.0.2.1"),
+	       "... which reads back as the same facts");
+	free(out);
+	out = NULL;
+	render_pool_conf(&c, 24, (struct in_addr){0}, 1500, &out);
+	tap_is_str(out, "", "no gateway: an empty pool.conf");
+	free(out);
+	out = NULL;
+	conf_parse_buffer("t.conf", "[network]\nmode = desktop\n", 24, &c, &errs);
+	render_pool_conf(&c, 24, (struct in_addr){inet_addr("192.0.2.1")}, 1500, &out);
+	tap_is_str(out, "", "desktop mode: an empty pool.conf");
+	free(out);
 }
 
 int main(void)
