@@ -384,12 +384,16 @@ static void serve_lan(int down, long now)
 		nftx_set_keys(NFPROTO_BRIDGE, GUARD_TABLE, "asked6", asked_cb, NULL);
 	for (size_t i = 0; i < n_lan && !stop; i++) {
 		struct entry *e = &lan[i];
-		/* A guest's own (claimed) or the router's address: never here. */
-		bool drop = !e->seen || find(&e->a) || is_local(&e->a);
+		/* A guest's own (claimed) address: never here; nor the router's
+		 * (asked before an entry is made). */
+		bool drop = !e->seen || find(&e->a);
 
 		if (!drop && now >= e->next_ms && (e->state == PUBLISHED || asks < LAN_ASKS_PER_POLL)) {
 			asks += e->state != PUBLISHED;
-			if (probe_ndp(uplink, &e->a, LAN_PROBE_MS) == 1) {
+			if (e->state != PUBLISHED && is_local(&e->a)) {
+				e->state = CONFLICT;
+				e->next_ms = now + LAN_AGAIN_MS;
+			} else if (probe_ndp(uplink, &e->a, LAN_PROBE_MS) == 1) {
 				if (e->state != PUBLISHED) {
 					int r = proxy(&e->a, down, true);
 

@@ -318,7 +318,7 @@ static int up_pool(struct up *u, struct errmsg *e)
 	if (c->attach == ATTACH_ROUTED) {
 		int idx = nlk_ifindex(u->nl, c->uplink);
 
-		if (idx > 0 && nlk_addr_first_global(u->nl, idx, AF_INET, &a, &plen) == 0 &&
+		if (idx <= 0 || nlk_addr_first_global(u->nl, idx, AF_INET, &a, &plen) < 0 ||
 		    nlk_default_gw(u->nl, AF_INET, idx, &gw) < 0)
 			gw.s_addr = 0;
 	} else if (c->uplink_plen4) {
@@ -328,8 +328,9 @@ static int up_pool(struct up *u, struct errmsg *e)
 		return 0; /* the router's udhcpc script writes it from its lease */
 	}
 	if (c->mode == MODE_SERVER && !gw.s_addr)
-		log_info("note: no IPv4 gateway on the LAN (%s): pool guests get no DHCP lease, "
-			 "only LXC's static lines", c->attach == ATTACH_ROUTED ? c->uplink : "uplink_gateway4");
+		log_info("note: %s: no IPv4 default gateway, so pool guests get no DHCP lease "
+			 "(LXC's static lines only)",
+			 c->attach == ATTACH_ROUTED ? c->uplink : "uplink_gateway4");
 	return rootfs_pool_conf(u->p, c, plen, gw, u->f.mtu, &u->changed.dnsmasq_changed, e);
 }
 
