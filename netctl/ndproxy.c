@@ -63,11 +63,11 @@
 #define LAN_PROBE_MS 300
 #define CONFLICT_RECHECK_MS 30000
 #define MAX_ENTRIES 4096
-/* LAN hosts answered for on the guest link: how many, how many new ones are
- * asked for on the uplink per poll (a guest cannot make us flood the LAN),
+/* LAN hosts answered for on the guest link: how many, how many are asked
+ * for on the uplink per poll (a guest cannot make us flood the LAN),
  * and how often one that no LAN host held is asked for again. */
 #define MAX_LAN 1024
-#define LAN_ASKS_PER_POLL 4
+#define LAN_ASKS_PER_POLL 8
 #define LAN_AGAIN_MS 10000
 /* The guards' sets (ruleset/guard.nft): learned6 holds the address;
  * port_ip6_dyn holds port (16) . MAC (6, padded to 8) . address (16). */
@@ -380,16 +380,19 @@ static void serve_lan(int down, long now)
 
 	for (size_t i = 0; i < n_lan; i++)
 		lan[i].seen = false;
-	if (prefix.plen)
-		nftx_set_keys(NFPROTO_BRIDGE, GUARD_TABLE, "asked6", asked_cb, NULL);
+	/* The guards are being reloaded (`up`): nothing is withdrawn for that. */
+	if (prefix.plen && nftx_set_keys(NFPROTO_BRIDGE, GUARD_TABLE, "asked6", asked_cb, NULL) < 0)
+		return;
 	for (size_t i = 0; i < n_lan && !stop; i++) {
 		struct entry *e = &lan[i];
 		/* A guest's own (claimed) address: never here; nor the router's
 		 * (asked before an entry is made). */
 		bool drop = !e->seen || find(&e->a);
 
-		if (!drop && now >= e->next_ms && (e->state == PUBLISHED || asks < LAN_ASKS_PER_POLL)) {
-			asks += e->state != PUBLISHED;
+		/* A bounded number of questions a poll, rechecks included: an
+		 * unreachable LAN cannot stall the guests' own entries. */
+		if (!drop && now >= e->next_ms && asks < LAN_ASKS_PER_POLL) {
+			asks++;
 			if (e->state != PUBLISHED && is_local(&e->a)) {
 				e->state = CONFLICT;
 				e->next_ms = now + LAN_AGAIN_MS;
@@ -563,9 +566,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* What an earlier instance left: it is checked like the rest. */
-	if ((r = dump(false, down, adopt)) < 0 || (r = dump(true, up, adopt)) < 0 ||
-	    (r = dump(true, down, adopt_lan)) < 0)
+	if ((r = dump(false, down, adopt)) < 0 || (r = dump(true, up, adopt)) < 0)
 		say("reading earlier entries: %s", strerror(-r));
+	if ((r = dump(true, down, adopt_lan)) < 0)
+		say("reading earlier entries on %s: %s", guestlink, strerror(-r));
 
 	while (!stop) {
 		long now = mono_ms();
