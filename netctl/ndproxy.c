@@ -312,11 +312,22 @@ static void adopt(const struct in6_addr *a)
 		e->state = PUBLISHED;
 }
 
+/* The LAN host entry of @a, made in state @st if there is none (NULL: full). */
+static struct entry *lan_entry(const struct in6_addr *a, enum state st)
+{
+	for (size_t i = 0; i < n_lan; i++)
+		if (!memcmp(&lan[i].a, a, sizeof(*a)))
+			return &lan[i];
+	if (n_lan == MAX_LAN)
+		return NULL;
+	lan[n_lan] = (struct entry){.a = *a, .state = st, .next_ms = mono_ms()};
+	return &lan[n_lan++];
+}
+
 /* A proxy entry on the guest link that an earlier ndproxy made. */
 static void adopt_lan(const struct in6_addr *a)
 {
-	if (n_lan < MAX_LAN)
-		lan[n_lan++] = (struct entry){.a = *a, .state = PUBLISHED, .next_ms = mono_ms()};
+	lan_entry(a, PUBLISHED);
 }
 
 static bool is_local(const struct in6_addr *a)
@@ -333,19 +344,22 @@ static bool is_local(const struct in6_addr *a)
 	return local;
 }
 
+/* A set key as an address of the LAN's prefix (link-local claims stay on the guest link). */
+static bool prefix_key(const void *key, uint32_t len, struct in6_addr *a)
+{
+	if (len != sizeof(*a))
+		return false;
+	memcpy(a, key, sizeof(*a));
+	return ip6_net_contains(&prefix, a);
+}
+
 static int learned_cb(const void *key, uint32_t len, void *priv)
 {
 	struct in6_addr a;
+	struct entry *e;
 	(void)priv;
 
-	if (len != sizeof(a))
-		return 0;
-	memcpy(&a, key, sizeof(a));
-	/* Only the LAN's prefix: link-local claims stay on the guest link. */
-	if (!ip6_net_contains(&prefix, &a))
-		return 0;
-	struct entry *e = add_entry(&a, NEW);
-	if (e)
+	if (prefix_key(key, len, &a) && (e = add_entry(&a, NEW)))
 		e->seen = true;
 	return 0;
 }
@@ -353,22 +367,11 @@ static int learned_cb(const void *key, uint32_t len, void *priv)
 static int asked_cb(const void *key, uint32_t len, void *priv)
 {
 	struct in6_addr a;
-	size_t i;
+	struct entry *e;
 	(void)priv;
 
-	if (len != sizeof(a))
-		return 0;
-	memcpy(&a, key, sizeof(a));
-	if (!ip6_net_contains(&prefix, &a))
-		return 0;
-	for (i = 0; i < n_lan && memcmp(&lan[i].a, &a, sizeof(a)); i++)
-		;
-	if (i == n_lan) {
-		if (n_lan == MAX_LAN)
-			return 0;
-		lan[n_lan++] = (struct entry){.a = a, .state = NEW, .next_ms = mono_ms()};
-	}
-	lan[i].seen = true;
+	if (prefix_key(key, len, &a) && (e = lan_entry(&a, NEW)))
+		e->seen = true;
 	return 0;
 }
 
