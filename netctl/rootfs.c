@@ -297,19 +297,11 @@ int rootfs_pool_conf(const struct paths *p, const struct conf *c, uint8_t plen,
 		     struct in_addr gw, uint32_t mtu, bool *changed, struct errmsg *e)
 {
 	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX];
 	int r = render_pool_conf(c, plen, gw, mtu, &text);
 
 	if (r < 0)
 		return fail(e, r, "rendering pool.conf: %s", strerror(-r));
-	if (pathf(path, sizeof(path), "%s/lxtg/run/dnsmasq.d/pool.conf", p->rootfs) < 0)
-		return fail(e, -ENAMETOOLONG, "path too long");
-	r = write_if_changed(path, text, 0644);
-	if (r < 0)
-		return fail(e, r, "writing %s: %s", path, strerror(-r));
-	if (r > 0)
-		*changed = true;
-	return 0;
+	return rootfs_write_file(p, "lxtg/run/dnsmasq.d/pool.conf", text, 0644, changed, e);
 }
 
 int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *changed,
@@ -318,8 +310,7 @@ int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *cha
 	/* The host's own list first; behind a local stub (systemd-resolved), its upstreams. */
 	static const char *const files[] = {"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"};
 	_cleanup_free_ char *ns = NULL;
-	char domain[256] = "", path[PATH_MAX], rebind[300] = "";
-	int r;
+	char domain[256] = "", rebind[300] = "";
 
 	for (size_t i = 0; i < ARRAY_SIZE(files) && (!ns || !*ns); i++) {
 		free(ns);
@@ -328,11 +319,10 @@ int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *cha
 			return fail(e, -ENOMEM, "out of memory");
 	}
 	if (c->upstream_auto) {
-		if (pathf(path, sizeof(path), "%s/lxtg/run/resolv.conf", p->rootfs) < 0)
-			return fail(e, -ENAMETOOLONG, "path too long");
-		r = write_if_changed(path, ns ? ns : "", 0644);
+		int r = rootfs_write_file(p, "lxtg/run/resolv.conf", ns ? ns : "", 0644, NULL, e);
+
 		if (r < 0)
-			return fail(e, r, "writing %s: %s", path, strerror(-r));
+			return r;
 	}
 	/* The LAN's own names may point into the LAN: exempt the host's search
 	 * domain from dnsmasq's rebind protection, as a DHCP lease's domain is
@@ -340,12 +330,5 @@ int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *cha
 	if (*domain)
 		snprintf(rebind, sizeof(rebind), "rebind-domain-ok=/%s/", domain);
 	strcat(rebind, "\n");
-	if (pathf(path, sizeof(path), "%s/lxtg/run/dnsmasq.d/uplink.conf", p->rootfs) < 0)
-		return fail(e, -ENAMETOOLONG, "path too long");
-	r = write_if_changed(path, rebind, 0644);
-	if (r < 0)
-		return fail(e, r, "writing %s: %s", path, strerror(-r));
-	if (r > 0)
-		*changed = true;
-	return 0;
+	return rootfs_write_file(p, "lxtg/run/dnsmasq.d/uplink.conf", rebind, 0644, changed, e);
 }
