@@ -46,6 +46,7 @@ enum key {
 	K_HOST_BRIDGE,
 	K_MTU,
 	K_ROUTER,
+	K_ROUTER_IDMAP,
 	K_BRIDGE_NF,
 	K_HOST_ACCESS,
 	K_UPLINK_IPV4,
@@ -397,6 +398,34 @@ static int parse_router(struct conf *c, const char *v, char *why)
 static void format_router(const struct conf *c, char *buf)
 {
 	strcpy(buf, c->router);
+}
+
+/*
+ * router_idmap = off | FIRST: root inside the router is host uid and gid FIRST,
+ * and the router has 65536 of them. Below 100000 are the host's own users
+ * (and Debian's /etc/subuid starts there); the last id must stay below
+ * 4294967295, which is "no id".
+ */
+#define IDMAP_MIN 100000u
+#define IDMAP_MAX (4294967294u - (ROUTER_IDMAP_COUNT - 1))
+
+static int parse_router_idmap(struct conf *c, const char *v, char *why)
+{
+	if (streq(v, "off")) {
+		c->router_idmap = 0;
+		return 0;
+	}
+	if (parse_uint(v, IDMAP_MIN, IDMAP_MAX, &c->router_idmap) < 0)
+		return bad_value(why, v, "off or a host uid from 100000 to 4294901759");
+	return 0;
+}
+
+static void format_router_idmap(const struct conf *c, char *buf)
+{
+	if (c->router_idmap)
+		snprintf(buf, CONF_MAX_LINE + 1, "%u", c->router_idmap);
+	else
+		strcpy(buf, "off");
 }
 
 /* ---- [ipv4] ---- */
@@ -1345,6 +1374,7 @@ static const struct key_def keys[N_KEYS] = {
 	KEY(K_HOST_BRIDGE, SEC_NETWORK, host_bridge, "lxtg0"),
 	KEY(K_MTU, SEC_NETWORK, mtu, "auto"),
 	KEY(K_ROUTER, SEC_NETWORK, router, "managed"),
+	KEY(K_ROUTER_IDMAP, SEC_NETWORK, router_idmap, "1500000000"),
 	KEY(K_BRIDGE_NF, SEC_NETWORK, bridge_nf, "off"),
 	KEY(K_HOST_ACCESS, SEC_NETWORK, host_access, "none"),
 	KEY(K_UPLINK_IPV4, SEC_NETWORK, uplink_ipv4, "auto"),

@@ -17,6 +17,7 @@
 #define CONF_MAX_UPSTREAM 4
 #define CONF_MAX_ERRORS 64
 #define CONF_MAX_SIZE (64 * 1024) /* bytes in a config file */
+#define ROUTER_IDMAP_COUNT 65536u /* ids of the router's user namespace ([network] router_idmap) */
 #define CONF_MAX_LINE 1024        /* characters in one line, without the newline */
 
 enum net_mode { MODE_DESKTOP, MODE_SERVER };
@@ -77,6 +78,9 @@ struct conf {
 	char host_bridge[IFNAMSIZ];
 	uint32_t mtu; /* 0 = auto (follow the uplink) */
 	char router[64]; /* router container name, default "managed" */
+	/* The host uid and gid of root inside the router (it has ROUTER_IDMAP_COUNT
+	 * of them from there); 0 = off: the router runs as the host's root. */
+	uint32_t router_idmap;
 	/* bridge_nf = off|keep: deprecated, no effect. Versions that kept the
 	 * guest bridge in the host turned the host's bridge netfilter off with it;
 	 * the guest bridge now lives in the router's namespace. */

@@ -122,6 +122,14 @@ int render_lxc_conf(const struct conf *c, const struct router_facts *f, char **r
 		  ROUTER_GUEST_IF " guest bridge %s, " ROUTER_HOST_IF " veth %s %s to %s, mtu %u\n"
 		  "lxc.namespace.share.net = %d",
 		  m1, m2, f->veth_host, c->host_bridge, f->mtu, f->holder);
+	/* The holder made the user namespace that owns the router's network
+	 * namespace (segment.c): root inside is an unprivileged host uid. */
+	if (c->router_idmap)
+		sb_printf(&net,
+			  "\nlxc.idmap = u 0 %u %u\nlxc.idmap = g 0 %u %u\n"
+			  "lxc.namespace.share.user = %d",
+			  c->router_idmap, ROUTER_IDMAP_COUNT, c->router_idmap, ROUTER_IDMAP_COUNT,
+			  f->holder);
 	r = sb_finish(&net, &nets);
 	if (r < 0)
 		return r;

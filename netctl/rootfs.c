@@ -94,22 +94,122 @@ static void prune_dir(const struct paths *p, const char *rel, const struct regis
 	closedir(d);
 }
 
-/* The line of the router's lxc.conf that names the holder's PID. */
-#define SHARE_NET "lxc.namespace.share.net = "
+/*
+ * The router writes only to lxtg/run and lxtg/state: they and what is in them
+ * belong to root inside the router, which is host uid @id (router_idmap; 0
+ * when off, which also takes back what a router with a user namespace left).
+ * Nothing is followed: a symlink the router planted stays as it is.
+ */
+static int hand_over(const struct paths *p, uid_t id, struct errmsg *e)
+{
+	static const char *const dirs[] = {"lxtg/run", "lxtg/run/dnsmasq.d", "lxtg/state"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char dir[PATH_MAX];
+		struct dirent *de;
+		struct stat st;
+		DIR *d;
+		int fd;
+
+		if (pathf(dir, sizeof(dir), "%s/%s", p->rootfs, dirs[i]) < 0)
+			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return fail(e, -errno, "%s: %s", dir, strerror(errno));
+		if (fchown(fd, id, id) < 0 || !(d = fdopendir(fd))) {
+			int r = -errno;
+
+			close(fd);
+			return fail(e, r, "handing %s to the router: %s", dir, strerror(-r));
+		}
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode) &&
+			    (st.st_uid != id || st.st_gid != id))
+				fchownat(dirfd(d), de->d_name, id, id, AT_SYMLINK_NOFOLLOW);
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Is every directory above @path searchable by host uid and gid @id? The first that is not goes into @bad. */
+static bool reachable_by(const char *path, uid_t id, char *bad, size_t size)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (strscpy(dir, sizeof(dir), path) < 0)
+		return false;
+	for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+		*slash = '\0';
+		if (stat(*dir ? dir : "/", &st) < 0)
+			continue; /* not there yet: made below by whoever needs it */
+		mode_t want = st.st_uid == id ? S_IXUSR : st.st_gid == id ? S_IXGRP : S_IXOTH;
+
+		if (!(st.st_mode & want)) {
+			snprintf(bad, size, "%s (mode %04o, owner %u)", *dir ? dir : "/",
+				 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+			return false;
+		}
+	}
+	return true;
+}
+
+int rootfs_reachable(const struct paths *p, const struct conf *c, struct errmsg *e)
+{
+	const char *const ours[] = {p->state, p->router};
+	const char *const need[] = {p->rootfs, p->self, p->ndproxy};
+	char bad[PATH_MAX + 64];
+	struct stat st;
+	uid_t id = c->router_idmap;
+
+	if (!id)
+		return 0;
+	/* Our own directories: others may pass through, not list them. */
+	for (size_t i = 0; i < ARRAY_SIZE(ours); i++) {
+		int r = mkdir_p(ours[i], 0711);
+
+		if (r < 0)
+			return fail(e, r, "creating %s: %s", ours[i], strerror(-r));
+		if (lstat(ours[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			return fail(e, -ENOTDIR, "%s: not a directory", ours[i]);
+		if (!(st.st_mode & S_IXOTH) && chmod(ours[i], (st.st_mode & 07777) | S_IXOTH) < 0)
+			return fail(e, -errno, "%s: %s", ours[i], strerror(errno));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
+		if (!reachable_by(need[i], id, bad, sizeof(bad)))
+			return fail(e, -EACCES,
+				    "the router runs as host uid %u (router_idmap) and cannot reach "
+				    "%s through %s: make that directory searchable (chmod o+x) or "
+				    "set router_idmap = off",
+				    (unsigned)id, need[i], bad);
+	return 0;
+}
+
+/* The lines of the router's lxc.conf that name the holder's PID. */
+static size_t holder_line(const char *s)
+{
+	static const char *const keys[] = {"lxc.namespace.share.net = ",
+					   "lxc.namespace.share.user = "};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strncmp(s, keys[i], strlen(keys[i])) == 0)
+			return strcspn(s, "\n");
+	return 0;
+}
 
 /*
- * @a and @b are equal but for the SHARE_NET line. That line matters only when
- * the router starts: `up` gives a running router a new holder only in the
- * router's own namespace (router.c: up_hold), so a new PID there alone is no
+ * @a and @b are equal but for the holder's lines. Those matter only when the
+ * router starts: `up` gives a running router a new holder only in the
+ * router's own namespaces (router.c: up_hold), so a new PID there alone is no
  * reason to restart it.
  */
 static bool same_but_holder(const char *a, const char *b)
 {
 	for (;;) {
-		if (strncmp(a, SHARE_NET, strlen(SHARE_NET)) == 0)
-			a += strcspn(a, "\n");
-		if (strncmp(b, SHARE_NET, strlen(SHARE_NET)) == 0)
-			b += strcspn(b, "\n");
+		a += holder_line(a);
+		b += holder_line(b);
 		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
 
 		if (la != lb || memcmp(a, b, la) != 0)
@@ -149,7 +249,7 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	char path[PATH_MAX];
 	int r;
 
-	r = mkdir_p(p->router, 0700);
+	r = mkdir_p(p->router, c->router_idmap ? 0711 : 0700);
 	if (r < 0)
 		return fail(e, r, "creating %s: %s", p->router, strerror(-r));
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
@@ -199,8 +299,10 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	    (r = rootfs_write_file(p, "etc/lxtg/udhcpc.script", udhcpc, 0755, NULL, e)) ||
 	    (r = rootfs_write_file(p, "etc/lxtg/dnsmasq.conf", dnsmasq, 0644, &br->dnsmasq_changed,
 				   e)) ||
-	    (c->bgp && (r = rootfs_write_file(p, "etc/lxtg/bird.conf", bird, 0600,
-					      &br->bird_changed, e))) ||
+	    /* The password stays between root and BIRD: group root inside the router. */
+	    (c->bgp && (r = rootfs_write_file(p, "etc/lxtg/bird.conf", bird,
+					      c->router_idmap ? 0640 : 0600, &br->bird_changed,
+					      e))) ||
 	    (r = rootfs_write_file(p, "etc/passwd",
 				   "root:x:0:0:root:/:/bin/sh\n"
 				   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
@@ -213,8 +315,12 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	    (r = rootfs_write_file(p, "etc/hosts", "127.0.0.1 localhost\n::1 localhost\n", 0644,
 				   NULL, e)))
 		return r;
-	if (!c->bgp && pathf(path, sizeof(path), "%s/etc/lxtg/bird.conf", p->rootfs) == 0)
+	if (pathf(path, sizeof(path), "%s/etc/lxtg/bird.conf", p->rootfs) < 0)
+		return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
+	if (!c->bgp)
 		unlink(path);
+	else if (lchown(path, 0, c->router_idmap) < 0)
+		return fail(e, -errno, "%s: %s", path, strerror(errno));
 	for (size_t i = 0; i < reg->n_guests; i++) {
 		r = rootfs_guest_dns(p, c, &reg->guests[i], false, e);
 		if (r < 0)
@@ -229,6 +335,9 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 		return fail(e, r, "removing %s: %s", path, strerror(-r));
 	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
 		return fail(e, -errno, "creating %s: %s", path, strerror(errno));
+	r = hand_over(p, c->router_idmap, e);
+	if (r < 0)
+		return r;
 	/* dnsmasq would not start with anything but a file (or nothing) there. */
 	if (pathf(path, sizeof(path), "%s/lxtg/state/dnsmasq.leases", p->rootfs) < 0)
 		return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);

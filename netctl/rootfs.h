@@ -29,6 +29,13 @@ struct rootfs_changes {
  */
 int rootfs_build(const struct paths *p, const struct conf *c, const struct router_facts *f,
 		 const struct registry *reg, struct rootfs_changes *br, struct errmsg *e);
+/*
+ * rootfs_reachable - with router_idmap, the router's uid must reach its rootfs,
+ * lxtg-init and lxtg-ndproxy (LXC mounts them inside the router's user
+ * namespace): STATE and STATE/router become searchable (0711), and any other
+ * directory on the way that is not is an error that names it. 0 or -errno.
+ */
+int rootfs_reachable(const struct paths *p, const struct conf *c, struct errmsg *e);
 /* Write @data to rootfs/@rel if it differs; sets *@changed (if given) when it did. */
 int rootfs_write_file(const struct paths *p, const char *rel, const char *data, mode_t mode,
 		      bool *changed, struct errmsg *e);

@@ -205,6 +205,37 @@ static int up_prepare(struct up *u, struct errmsg *e)
  * keeps its namespace when it has the guest bridge (its holder was killed:
  * the guests' ports are in there); any other router is stopped first.
  */
+/*
+ * The holder and a running router must be in the user namespace that
+ * router_idmap asks for (none, or one whose root is that host uid). When the
+ * key changed, both are made anew: the guests' ports wait in the host
+ * meanwhile, as across `down` and `up`.
+ */
+static int up_renew_userns(struct up *u, struct errmsg *e)
+{
+	uint32_t want = u->c->router_idmap;
+	pid_t holder = segment_holder(u->p), pid = holder ? holder : u->info.pid;
+	int r;
+
+	if (!pid || segment_idmap_of(pid) == want)
+		return 0;
+	if (want)
+		log_info("the router moves into a user namespace (host uids %u-%u)", want,
+			 want + (ROUTER_IDMAP_COUNT - 1));
+	else
+		log_info("the router leaves its user namespace (router_idmap = off)");
+	segment_park(pid, &u->reg); /* first: without a holder the router's PID holds them */
+	if (u->info.running) {
+		r = lxcw_stop(u->p->lxcpath, u->c->router);
+		if (r < 0)
+			return fail(e, r, "stopping the router: %s", strerror(-r));
+		u->info.running = false;
+	}
+	segment_release(u->p);
+	return 0;
+}
+
+/* A holder for the router's namespaces: the recorded one, or one that joins a running router. */
 static int up_hold(struct up *u, struct errmsg *e)
 {
 	pid_t join = 0;
@@ -214,6 +245,11 @@ static int up_hold(struct up *u, struct errmsg *e)
 	r = lxcw_info(u->p->lxcpath, u->c->router, false, &u->info);
 	if (r < 0)
 		return fail(e, r, "router state: %s", strerror(-r));
+	r = up_renew_userns(u, e);
+	if (r == 0)
+		r = rootfs_reachable(u->p, u->c, e);
+	if (r < 0)
+		return r;
 	if (u->info.running && !segment_holder(u->p)) {
 		if (routerns_has_segment(u->info.pid)) {
 			join = u->info.pid;
@@ -225,7 +261,7 @@ static int up_hold(struct up *u, struct errmsg *e)
 			u->info.running = false;
 		}
 	}
-	r = segment_hold(u->p, join, &u->holder, e);
+	r = segment_hold(u->p, join, u->c->router_idmap, &u->holder, e);
 	u->f.holder = u->holder;
 	return r;
 }

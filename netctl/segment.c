@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <fcntl.h>
 #include <limits.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -37,10 +38,69 @@ pid_t segment_holder(const struct paths *p)
 	return proc_start_time((pid_t)pid) == start ? (pid_t)pid : 0;
 }
 
-/* The child: a session of its own, no terminal, the namespace, then lxtg-init hold. */
-static void holder_child(const struct paths *p, int joinfd, int errfd)
+uint32_t segment_idmap_of(pid_t pid)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC), err;
+	_cleanup_free_ char *text = NULL;
+	unsigned long long in, out, count;
+	char path[64], end;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (read_regular_file(path, &text, &len) < 0)
+		return SEGMENT_IDMAP_UNKNOWN;
+	/* The whole map is one line: "0 0 4294967295" (no user namespace of its own)
+	 * or "0 FIRST 65536" (one made by segment_hold). */
+	if (sscanf(text, "%llu %llu %llu%c", &in, &out, &count, &end) != 4 || end != '\n' ||
+	    text[strcspn(text, "\n") + 1] || in != 0)
+		return SEGMENT_IDMAP_UNKNOWN;
+	if (out == 0 && count == 4294967295ull)
+		return 0;
+	if (out && out <= UINT32_MAX && count == ROUTER_IDMAP_COUNT)
+		return (uint32_t)out;
+	return SEGMENT_IDMAP_UNKNOWN;
+}
+
+/* Write @pid's uid_map and gid_map: root inside is @first outside. 0 or -errno. */
+static int write_idmap(pid_t pid, uint32_t first)
+{
+	static const char *const files[] = {"uid_map", "gid_map"};
+	char path[64], line[64];
+	int len = snprintf(line, sizeof(line), "0 %u %u\n", first, ROUTER_IDMAP_COUNT);
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_close_ int fd = -1;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		/* One write: the kernel takes the map whole or not at all. */
+		if (write(fd, line, (size_t)len) != len)
+			return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* Become root of the user namespace just joined or mapped (no other group). */
+static int become_root(void)
+{
+	return setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0 ? -1 : 0;
+}
+
+/*
+ * The child: a session of its own, no terminal, the namespaces, then
+ * lxtg-init hold. With a user namespace (@idmap) it is made first, the parent
+ * writes its map (a byte on @syncfd[0] asks, one on @syncfd[1] answers), and
+ * the network namespace is made inside it, so that root inside the router
+ * (that user namespace's root) administers the router's network and nothing
+ * else. When joining a running router, its user namespace is joined first.
+ * An errno goes back on @errfd.
+ */
+static void holder_child(const struct paths *p, int joinnet, int joinuser, bool idmap,
+			 const int syncfd[2], int errfd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), err = 0;
+	char b = 0;
 
 	setsid();
 	if (null >= 0) {
@@ -48,19 +108,57 @@ static void holder_child(const struct paths *p, int joinfd, int errfd)
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	if ((joinfd >= 0 ? setns(joinfd, CLONE_NEWNET) : unshare(CLONE_NEWNET)) == 0)
+	if (joinnet >= 0) {
+		if ((joinuser >= 0 && (setns(joinuser, CLONE_NEWUSER) < 0 || become_root() < 0)) ||
+		    setns(joinnet, CLONE_NEWNET) < 0)
+			err = errno;
+	} else if (idmap) {
+		if (unshare(CLONE_NEWUSER) < 0 || write(syncfd[1], &b, 1) != 1 ||
+		    read(syncfd[0], &b, 1) != 1 || become_root() < 0 || unshare(CLONE_NEWNET) < 0)
+			err = errno ? errno : EIO;
+	} else if (unshare(CLONE_NEWNET) < 0) {
+		err = errno;
+	}
+	if (!err)
 		execl(p->self, "lxtg-init", "hold", p->state, (char *)NULL);
-	err = errno;
+	err = err ? err : errno;
 	if (write(errfd, &err, sizeof(err)) < 0)
 		_exit(126);
 	_exit(127);
 }
 
-int segment_hold(const struct paths *p, pid_t join, pid_t *ret, struct errmsg *e)
+static int open_ns(pid_t pid, const char *ns, struct errmsg *e)
 {
-	_cleanup_close_ int joinfd = -1;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(e, -errno, "the router's namespace (%s): %s", path, strerror(errno));
+	return fd;
+}
+
+/* In the parent: answer the child's request for its map. 0, or -errno (the child is told). */
+static int map_child(pid_t pid, uint32_t idmap, const int syncfd[2])
+{
+	char b = 0;
+	int r;
+
+	if (read(syncfd[0], &b, 1) != 1)
+		return 0; /* the child failed before it asked: its errno follows */
+	r = write_idmap(pid, idmap);
+	if (r == 0 && write(syncfd[1], &b, 1) != 1)
+		r = -errno;
+	return r;
+}
+
+int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
+		 struct errmsg *e)
+{
+	_cleanup_close_ int joinnet = -1, joinuser = -1;
 	char path[PATH_MAX], line[64];
-	int pfd[2], err = 0, r;
+	int pfd[2] = {-1, -1}, up[2] = {-1, -1}, down[2] = {-1, -1}, err = 0, r = 0;
 	ssize_t n;
 	pid_t pid = segment_holder(p);
 
@@ -69,25 +167,44 @@ int segment_hold(const struct paths *p, pid_t join, pid_t *ret, struct errmsg *e
 		return 0;
 	}
 	if (join > 0) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)join);
-		joinfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (joinfd < 0)
-			return fail(e, -errno, "the router's namespace (%s): %s", path, strerror(errno));
+		joinnet = open_ns(join, "net", e);
+		if (joinnet < 0)
+			return joinnet;
+		if (idmap) {
+			joinuser = open_ns(join, "user", e);
+			if (joinuser < 0)
+				return joinuser;
+		}
 	}
 	if (mkdir_p(p->router, 0755) < 0 || holder_file(p, path, sizeof(path)) < 0)
 		return fail(e, -EIO, "cannot create %s", p->router);
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return fail(e, -errno, "pipe: %s", strerror(errno));
+	/* up: child -> parent, down: parent -> child. */
+	if (pipe2(pfd, O_CLOEXEC) < 0 || pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out_pipes;
+	}
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return fail(e, r, "fork: %s", strerror(-r));
+		goto out_pipes;
 	}
 	if (pid == 0)
-		holder_child(p, joinfd, pfd[1]);
+		holder_child(p, joinnet, joinuser, idmap, (int[2]){down[0], up[1]}, pfd[1]);
 	close(pfd[1]);
+	close(up[1]);
+	close(down[0]);
+	up[1] = down[0] = -1;
+	if (idmap && join <= 0) {
+		r = map_child(pid, idmap, (int[2]){up[0], down[1]});
+		if (r < 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(pfd[0]);
+			fail(e, r, "mapping the router's user namespace to host ids %u-%u: %s", idmap,
+			     idmap + (ROUTER_IDMAP_COUNT - 1), strerror(-r));
+			goto out_sync;
+		}
+	}
 	/* The pipe closes on exec: no bytes means lxtg-init runs. */
 	do
 		n = read(pfd[0], &err, sizeof(err));
@@ -95,18 +212,33 @@ int segment_hold(const struct paths *p, pid_t join, pid_t *ret, struct errmsg *e
 	close(pfd[0]);
 	if (n > 0) {
 		waitpid(pid, NULL, 0);
-		return fail(e, -err, "starting the namespace holder %s: %s", p->self,
-			    strerror(err));
+		r = fail(e, -err, "starting the namespace holder %s%s: %s", p->self,
+			 idmap ? " in a user namespace of its own" : "", strerror(err));
+		goto out_sync;
 	}
 	snprintf(line, sizeof(line), "%d %llu\n", (int)pid, proc_start_time(pid));
 	r = write_file_atomic(path, line, strlen(line), 0644);
 	if (r < 0) {
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
-		return fail(e, r, "recording the namespace holder in %s: %s", path, strerror(-r));
+		r = fail(e, r, "recording the namespace holder in %s: %s", path, strerror(-r));
+		goto out_sync;
 	}
 	*ret = pid;
-	return 0;
+out_sync:
+	close(up[0]);
+	close(down[1]);
+	return r;
+out_pipes:
+	for (int i = 0; i < 2; i++) {
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+		if (up[i] >= 0)
+			close(up[i]);
+		if (down[i] >= 0)
+			close(down[i]);
+	}
+	return fail(e, r, "starting the namespace holder: %s", strerror(-r));
 }
 
 pid_t segment_netns_pid(const struct paths *p, const struct conf *c)

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "errmsg.h"
@@ -26,10 +27,18 @@
 pid_t segment_holder(const struct paths *p);
 /*
  * segment_hold - make sure a holder runs and return its PID in @ret: the
- * recorded one, else a new one in the network namespace of @join (> 0: a
- * router that still runs keeps its namespace) or in a new namespace (0).
+ * recorded one, else a new one in the namespaces of @join (> 0: a router that
+ * still runs keeps its namespaces) or in new ones (0). With @idmap (the
+ * config's router_idmap) the network namespace belongs to a user namespace
+ * whose root is host uid and gid @idmap: the router shares both
+ * (lxc.namespace.share.user), and the holder itself runs as that uid.
  */
-int segment_hold(const struct paths *p, pid_t join, pid_t *ret, struct errmsg *e);
+int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
+		 struct errmsg *e);
+/* The first host uid of @pid's user namespace as segment_hold makes it, 0 for
+ * the host's own, SEGMENT_IDMAP_UNKNOWN for any other map or a PID gone. */
+#define SEGMENT_IDMAP_UNKNOWN UINT32_MAX
+uint32_t segment_idmap_of(pid_t pid);
 /* The PID whose namespace is the router's: the holder, else the router's init; 0 if neither runs. */
 pid_t segment_netns_pid(const struct paths *p, const struct conf *c);
 /* Stop the holder (SIGTERM) and wait up to 2 s until it is gone; forget it. */

@@ -261,6 +261,9 @@ sb_init() {
 	[ -z "${SB__OWNER:-}" ] || t_bail "sb_init called twice"
 	t0=$(sb_now_ms)
 	SB_TMP=$(mktemp -d "${SB_TMPDIR:-/tmp}/lxtg-sb.XXXXXX") || t_bail "mktemp failed"
+	# The router runs as an unprivileged host uid (router_idmap): it must pass
+	# through here to its rootfs and to lxtg-init, as through /var/lib.
+	chmod 0711 "$SB_TMP" || t_bail "chmod $SB_TMP failed"
 	SB__OWNER=$BASHPID
 	sb__traps
 	SB=lt${SB_TMP##*.}

@@ -51,6 +51,7 @@ static const char canonical_defaults[] = "[network]\n"
 					 "host_bridge = lxtg0\n"
 					 "mtu = auto\n"
 					 "router = managed\n"
+					 "router_idmap = 1500000000\n"
 					 "bridge_nf = off\n"
 					 "host_access = none\n"
 					 "uplink_ipv4 = auto\n"
@@ -458,6 +459,17 @@ static const struct {
 	{"[dns]\nrebind_ok = a.b/#x\n",
 	 "t.conf:2: rebind_ok: invalid domain 'a.b/#x' (a domain of two labels or more, e.g. "
 	 "corp.example)\n"},
+	/* below 100000: the host's own users */
+	{"[network]\nrouter_idmap = 1000\n",
+	 "t.conf:2: router_idmap: invalid value '1000' (expected off or a host uid from 100000 to "
+	 "4294901759)\n"},
+	/* the last of its 65536 ids would be 4294967295, "no id" */
+	{"[network]\nrouter_idmap = 4294901760\n",
+	 "t.conf:2: router_idmap: invalid value '4294901760' (expected off or a host uid from "
+	 "100000 to 4294901759)\n"},
+	{"[network]\nrouter_idmap = no\n",
+	 "t.conf:2: router_idmap: invalid value 'no' (expected off or a host uid from 100000 to "
+	 "4294901759)\n"},
 	{"[guests]\nmax_connections = 10\n",
 	 "t.conf:2: max_connections: invalid value '10' (expected a whole number from 64 to "
 	 "1048576)\n"},
@@ -666,7 +678,9 @@ static void test_round_trip(void)
 	    "[network]\nhost_access = tcp/22 udp/5353,tcp/8080\n[dns]\nrebind_protection = off\n"
 	    "rebind_ok = corp.example, intra.corp.example\n[guests]\nmax_connections = 64\n"
 	    "new_connections = 10\ndns_rate = 1000000\ndhcp_rate = 10000\n",
-	    "[network]\nhost_access = all\n",
+	    "[network]\nhost_access = all\nrouter_idmap = off\n",
+	    "[network]\nrouter_idmap = 100000\n",
+	    "[network]\nrouter_idmap = 4294901759\n",
 	    "[network]\nuplink_ipv4 = 192.0.2.61/24\nuplink_gateway4 = 192.0.2.1\n"
 	    "uplink_ipv6 = 2001:db8:1::61/64\nuplink_gateway6 = fe80::1\n"
 	    "[ipv4]\nguest_subnet = 10.81.0.0/24\ndhcp_range = 10.81.0.100-10.81.0.200\n"

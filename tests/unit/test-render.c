@@ -163,6 +163,13 @@ static const struct want cases[] = {
 	  "lxc.mount.entry = /usr/libexec/lxctogo-net/lxtg-ndproxy lxtg/lxtg-ndproxy none "
 	  "ro,bind,create=file 0 0"},
 	 {"lxc.net."}},
+	/* Root inside is host uid 1500000000: the holder's user namespace, shared. */
+	{"", F_LXC,
+	 {"lxc.idmap = u 0 1500000000 65536", "lxc.idmap = g 0 1500000000 65536",
+	  "lxc.namespace.share.user = 4242"}},
+	{"[network]\nrouter_idmap = off\n", F_LXC,
+	 {"lxc.namespace.share.net = 4242"},
+	 {"lxc.idmap", "lxc.namespace.share.user"}},
 	{"[network]\nattach = routed\n", F_LXC,
 	 {"# links, made by lxctogo-net: eth1 guest bridge 00:00:00:00:00:00, eth2 veth "
 	  "02:00:00:00:00:03 lxtg0-r to lxtg0, mtu 1500",
