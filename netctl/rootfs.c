@@ -174,7 +174,7 @@ int rootfs_reachable(const struct paths *p, const struct conf *c, struct errmsg 
 			return fail(e, r, "creating %s: %s", ours[i], strerror(-r));
 		if (lstat(ours[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			return fail(e, -ENOTDIR, "%s: not a directory", ours[i]);
-		if (!(st.st_mode & S_IXOTH) && chmod(ours[i], (st.st_mode & 07777) | S_IXOTH) < 0)
+		if ((st.st_mode & 011) != 011 && chmod(ours[i], (st.st_mode & 07777) | 011) < 0)
 			return fail(e, -errno, "%s: %s", ours[i], strerror(errno));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++)

@@ -212,8 +212,11 @@ int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
 	close(pfd[0]);
 	if (n > 0) {
 		waitpid(pid, NULL, 0);
-		r = fail(e, -err, "starting the namespace holder %s%s: %s", p->self,
-			 idmap ? " in a user namespace of its own" : "", strerror(err));
+		r = fail(e, -err, "starting the namespace holder %s%s: %s%s", p->self,
+			 idmap ? " in a user namespace of its own" : "", strerror(err),
+			 idmap ? " (see /proc/sys/user/max_user_namespaces; router_idmap = off "
+				 "runs the router without one)"
+			       : "");
 		goto out_sync;
 	}
 	snprintf(line, sizeof(line), "%d %llu\n", (int)pid, proc_start_time(pid));

@@ -191,7 +191,7 @@ files_snap() {
 	echo "## holder"
 	sed -E 's/^[0-9]+ [0-9]+$/PID START/' "$SB_STATE/router/holder" 2>/dev/null
 	echo "## router config"
-	sed -E 's/^(lxc\.namespace\.share\.net = )[0-9]+$/\1PID/' "$SB_LXCPATH/$ROUTER/config" 2>/dev/null
+	sed -E 's/^(lxc\.namespace\.share\.(net|user) = )[0-9]+$/\1PID/' "$SB_LXCPATH/$ROUTER/config" 2>/dev/null
 }
 
 # router_slaac_done: the router's uplink has its SLAAC address (when the router runs).

@@ -205,6 +205,8 @@ t_ok "status reports the missing holder as drift" grep_out '^drift: router: its 
 t_ok "up adopts the router's namespace" lx up
 t_ok "a new holder is recorded" test "$(seg_pid)" != "$hpid" -a -e "/proc/$(seg_pid)"
 t_is "the new holder is in the router's namespace" "$(readlink "/proc/$(seg_pid)/ns/net")" "$(readlink "/proc/$rpid/ns/net")"
+t_is "... and in its user namespace (router_idmap)" "$(readlink "/proc/$(seg_pid)/ns/user")" "$(readlink "/proc/$rpid/ns/user")"
+t_ok "... which is not the host's" test "$(readlink "/proc/$rpid/ns/user")" != "$(readlink /proc/self/ns/user)"
 router_refresh
 t_is "the router was not restarted" "$RPID" "$rpid"
 t_ok "status: no drift after up" not grep_out '^drift:' lx status
