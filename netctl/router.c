@@ -201,11 +201,6 @@ static int up_prepare(struct up *u, struct errmsg *e)
 }
 
 /*
- * The holder of the router's namespace. A router that runs with no holder
- * keeps its namespace when it has the guest bridge (its holder was killed:
- * the guests' ports are in there); any other router is stopped first.
- */
-/*
  * The holder and a running router must be in the user namespace that
  * router_idmap asks for (none, or one whose root is that host uid). When the
  * key changed, both are made anew: the guests' ports wait in the host
@@ -235,7 +230,11 @@ static int up_renew_userns(struct up *u, struct errmsg *e)
 	return 0;
 }
 
-/* A holder for the router's namespaces: the recorded one, or one that joins a running router. */
+/*
+ * The holder of the router's namespace. A router that runs with no holder
+ * keeps its namespace when it has the guest bridge (its holder was killed:
+ * the guests' ports are in there); any other router is stopped first.
+ */
 static int up_hold(struct up *u, struct errmsg *e)
 {
 	pid_t join = 0;
@@ -363,10 +362,23 @@ static int up_pool(struct up *u, struct errmsg *e)
 	} else {
 		return 0; /* the router's udhcpc script writes it from its lease */
 	}
+	const char *what = c->attach == ATTACH_ROUTED ? c->uplink : "uplink_ipv4";
+	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+
+	/* What render_pool_conf() cannot serve, said once here (LXC's lines still work). */
 	if (c->mode == MODE_SERVER && !gw.s_addr)
 		log_info("note: %s: no IPv4 default gateway, so pool guests get no DHCP lease "
 			 "(LXC's static lines only)",
 			 c->attach == ATTACH_ROUTED ? c->uplink : "uplink_gateway4");
+	else if (c->mode == MODE_SERVER && (plen < 1 || plen > 30))
+		log_info("note: %s: a /%u has no room for pool guests on its subnet, so they get "
+			 "no DHCP lease (LXC's static lines only)",
+			 what, plen);
+	else if (c->mode == MODE_SERVER &&
+		 ((ip4_h(c->pool_start) ^ ip4_h(gw)) & mask || (ip4_h(c->pool_end) ^ ip4_h(gw)) & mask))
+		log_info("note: [server] ipv4_pool is not inside %s's subnet /%u: pool guests "
+			 "would lease addresses the LAN does not route to this host",
+			 what, plen);
 	return rootfs_pool_conf(u->p, c, plen, gw, u->f.mtu, &u->changed.dnsmasq_changed, e);
 }
 

@@ -134,5 +134,18 @@ t_ok "bb leases its pool address with the /24 of uplink_ipv4" sb_wait_for "bb's 
 	t_diag "bb has: $(bb_v4)"
 t_ok "the LAN peer pings bb" sb_wait_for "peer -> bb" 5000 sb_peer_exec ping -c1 -W1 "$BB4"
 t_ok "bb stops" sb_stop_guest bb
+# up_with UPLINK_IPV4 GATEWAY: up server with that fixed address; its output in $SB_TMP/up.out.
+up_with() {
+	printf '[network]\nuplink = eth0\nuplink_ipv4 = %s\nuplink_gateway4 = %s\n[dns]\nupstream = %s\n[server]\nipv4_pool = 192.0.2.100-192.0.2.101\n' \
+		"$1" "$2" "$SB_LAN_V4" >"$SB_CONF" && lx up server >"$SB_TMP/up.out" 2>&1
+}
+t_ok "up server with uplink_ipv4 = 192.0.2.61/26 (the pool lies outside it)" up_with 192.0.2.61/26 "$SB_LAN_V4"
+t_ok "up says the pool is not inside uplink_ipv4's subnet" \
+	grep -q "note: \[server\] ipv4_pool is not inside uplink_ipv4's subnet /26" "$SB_TMP/up.out"
+t_ok "up server with uplink_ipv4 = 192.0.2.60/31" up_with 192.0.2.60/31 192.0.2.61
+t_ok "up says a /31 leaves no room for pool leases" grep -q "note: uplink_ipv4: a /31 has no room for pool guests" "$SB_TMP/up.out"
+t_ok "... and pool.conf is empty" test ! -s "$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d/pool.conf"
+t_ok "up server with the /24 again: no note" up_with 192.0.2.61/24 "$SB_LAN_V4"
+t_ok "... none" not grep -q "note:" "$SB_TMP/up.out"
 t_ok "down" lx down
 t_done
