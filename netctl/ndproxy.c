@@ -67,7 +67,7 @@
  * for on the uplink per poll (a guest cannot make us flood the LAN),
  * and how often one that no LAN host held is asked for again. */
 #define MAX_LAN 1024
-#define LAN_ASKS_PER_POLL 8
+#define LAN_ASKS_PER_POLL 16
 #define LAN_AGAIN_MS 10000
 /* The guards' sets (ruleset/guard.nft): learned6 holds the address;
  * port_ip6_dyn holds port (16) . MAC (6, padded to 8) . address (16). */
@@ -375,10 +375,40 @@ static int asked_cb(const void *key, uint32_t len, void *priv)
 	return 0;
 }
 
+/* What one answer (or its absence) from the LAN means for @e; false: withdraw it. */
+static bool lan_verdict(struct entry *e, bool answered, int down, long now)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if (answered) {
+		if (e->state != PUBLISHED) {
+			int r = proxy(&e->a, down, true);
+
+			if (r < 0)
+				say("answering for LAN host %s: %s", ntop(&e->a, s), strerror(-r));
+			else
+				say("LAN host %s answered for on %s", ntop(&e->a, s), guestlink);
+			e->state = r < 0 ? CONFLICT : PUBLISHED;
+		}
+		e->misses = 0;
+		e->next_ms = now + (e->state == PUBLISHED ? CONFLICT_RECHECK_MS : RETRY_MS);
+	} else if (e->state == PUBLISHED && ++e->misses < MISSES) {
+		e->next_ms = now + RETRY_MS;
+	} else if (e->state == PUBLISHED) {
+		return false; /* the LAN host is gone */
+	} else {
+		e->state = CONFLICT;
+		e->next_ms = now + LAN_AGAIN_MS;
+	}
+	return true;
+}
+
 /* One poll of the LAN hosts asked for on the guest link (see the top). */
 static void serve_lan(int down, long now)
 {
-	unsigned asks = 0;
+	struct in6_addr ask[LAN_ASKS_PER_POLL];
+	size_t which[LAN_ASKS_PER_POLL], n_ask = 0;
+	bool found[LAN_ASKS_PER_POLL], keep[MAX_LAN];
 	char s[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < n_lan; i++)
@@ -386,43 +416,35 @@ static void serve_lan(int down, long now)
 	/* The guards are being reloaded (`up`): nothing is withdrawn for that. */
 	if (prefix.plen && nftx_set_keys(NFPROTO_BRIDGE, GUARD_TABLE, "asked6", asked_cb, NULL) < 0)
 		return;
-	for (size_t i = 0; i < n_lan && !stop; i++) {
+	for (size_t i = 0; i < n_lan; i++) {
 		struct entry *e = &lan[i];
+
 		/* A guest's own (claimed) address: never here; nor the router's
 		 * (asked before an entry is made). */
-		bool drop = !e->seen || find(&e->a);
-
-		/* A bounded number of questions a poll, rechecks included: an
-		 * unreachable LAN cannot stall the guests' own entries. */
-		if (!drop && now >= e->next_ms && asks < LAN_ASKS_PER_POLL) {
-			asks++;
-			if (e->state != PUBLISHED && is_local(&e->a)) {
-				e->state = CONFLICT;
-				e->next_ms = now + LAN_AGAIN_MS;
-			} else if (probe_ndp(uplink, &e->a, LAN_PROBE_MS) == 1) {
-				if (e->state != PUBLISHED) {
-					int r = proxy(&e->a, down, true);
-
-					if (r < 0)
-						say("answering for LAN host %s: %s", ntop(&e->a, s),
-						    strerror(-r));
-					else
-						say("LAN host %s answered for on %s", ntop(&e->a, s),
-						    guestlink);
-					e->state = r < 0 ? CONFLICT : PUBLISHED;
-				}
-				e->misses = 0;
-				e->next_ms = now + (e->state == PUBLISHED ? CONFLICT_RECHECK_MS : RETRY_MS);
-			} else if (e->state == PUBLISHED && ++e->misses < MISSES) {
-				e->next_ms = now + RETRY_MS;
-			} else if (e->state == PUBLISHED) {
-				drop = true; /* the LAN host is gone: withdrawn below */
-			} else {
-				e->state = CONFLICT;
-				e->next_ms = now + LAN_AGAIN_MS;
-			}
+		keep[i] = e->seen && !find(&e->a);
+		/* A bounded number of questions a poll, rechecks included, all
+		 * asked at once: an unreachable LAN or a guest that asks for
+		 * made-up addresses cannot stall the others' entries for long. */
+		if (!keep[i] || now < e->next_ms || n_ask == LAN_ASKS_PER_POLL)
+			continue;
+		if (e->state != PUBLISHED && is_local(&e->a)) {
+			e->state = CONFLICT;
+			e->next_ms = now + LAN_AGAIN_MS;
+			continue;
 		}
-		if (!drop)
+		ask[n_ask] = e->a;
+		which[n_ask++] = i;
+	}
+	/* A failed probe counts as no answer, as a silent LAN would. */
+	if (n_ask && !stop && probe_ndp_many(uplink, ask, n_ask, LAN_PROBE_MS, found) < 0)
+		memset(found, 0, sizeof(found));
+	if (!stop)
+		for (size_t k = 0; k < n_ask; k++)
+			keep[which[k]] = lan_verdict(&lan[which[k]], found[k], down, now);
+	for (size_t i = n_lan; i-- > 0;) {
+		struct entry *e = &lan[i];
+
+		if (keep[i])
 			continue;
 		if (e->state == PUBLISHED) {
 			int r = proxy(&e->a, down, false);
@@ -433,7 +455,6 @@ static void serve_lan(int down, long now)
 				say("LAN host %s no longer answered for on %s", ntop(&e->a, s), guestlink);
 		}
 		*e = lan[--n_lan];
-		i--;
 	}
 }
 

@@ -137,30 +137,38 @@ int probe_announce_na(const char *ifname, const struct in6_addr *addr)
 }
 
 struct ndp_wait {
-	struct in6_addr target;
-	int found;
+	const struct in6_addr *targets;
+	bool *found;
+	size_t n, left;
 };
 
 static int na_seen(struct ndp *ndp, struct ndp_msg *msg, void *priv)
 {
 	struct ndp_wait *w = priv;
 	struct nd_neighbor_advert *na = ndp_msg_payload(msg);
+	(void)ndp;
 
-	if (ndp_msg_payload_len(msg) >= sizeof(*na) &&
-	    !memcmp(&na->nd_na_target, &w->target, sizeof(w->target)))
-		w->found = 1;
+	if (ndp_msg_payload_len(msg) < sizeof(*na))
+		return 0;
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->found[i] && !memcmp(&na->nd_na_target, &w->targets[i], sizeof(w->targets[i]))) {
+			w->found[i] = true;
+			w->left--;
+		}
 	return 0;
 }
 
-int probe_ndp(const char *ifname, const struct in6_addr *addr, int timeout_ms)
+int probe_ndp_many(const char *ifname, const struct in6_addr *addrs, size_t n, int timeout_ms,
+		   bool *found)
 {
-	struct ndp_wait w = {.target = *addr};
+	struct ndp_wait w = {.targets = addrs, .found = found, .n = n, .left = n};
 	struct ndp *ndp = NULL;
-	struct ndp_msg *msg = NULL;
 	unsigned ifindex = if_nametoindex(ifname);
 	long deadline = mono_ms() + timeout_ms;
 	int r;
 
+	for (size_t i = 0; i < n; i++)
+		found[i] = false;
 	if (!ifindex)
 		return -ENODEV;
 	r = ndp_open(&ndp);
@@ -169,32 +177,38 @@ int probe_ndp(const char *ifname, const struct in6_addr *addr, int timeout_ms)
 	r = ndp_msgrcv_handler_register(ndp, na_seen, NDP_MSG_NA, ifindex, &w);
 	if (r < 0)
 		goto out;
-	r = ndp_msg_new(&msg, NDP_MSG_NS);
-	if (r < 0)
-		goto out;
-	ndp_msg_ifindex_set(msg, ifindex);
-	ndp_msg_target_set(msg, &w.target);
-	ndp_msg_opt_set(msg);
-	r = ndp_msg_send(ndp, msg);
-	if (r < 0)
-		goto out;
-	while (!w.found) {
+	/* Every question first, then one wait for all the answers. */
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct ndp_msg *msg = NULL;
+		struct in6_addr target = addrs[i];
+
+		r = ndp_msg_new(&msg, NDP_MSG_NS);
+		if (r < 0)
+			break;
+		ndp_msg_ifindex_set(msg, ifindex);
+		ndp_msg_target_set(msg, &target);
+		ndp_msg_opt_set(msg);
+		r = ndp_msg_send(ndp, msg);
+		ndp_msg_destroy(msg);
+	}
+	while (r == 0 && w.left) {
 		struct pollfd pfd = {.fd = ndp_get_eventfd(ndp), .events = POLLIN};
 		long left = deadline - mono_ms();
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			break;
 		r = ndp_call_eventfd_handler(ndp);
-		if (r < 0)
-			goto out;
 	}
-	r = w.found;
+	ndp_msgrcv_handler_unregister(ndp, na_seen, NDP_MSG_NA, ifindex, &w);
 out:
-	if (msg)
-		ndp_msg_destroy(msg);
-	if (ndp) {
-		ndp_msgrcv_handler_unregister(ndp, na_seen, NDP_MSG_NA, ifindex, &w);
-		ndp_close(ndp);
-	}
-	return r;
+	ndp_close(ndp);
+	return r < 0 ? r : (int)(n - w.left);
+}
+
+int probe_ndp(const char *ifname, const struct in6_addr *addr, int timeout_ms)
+{
+	bool found = false;
+	int r = probe_ndp_many(ifname, addr, 1, timeout_ms, &found);
+
+	return r < 0 ? r : found;
 }

@@ -155,6 +155,27 @@ t_ok "vic asks for $NOBODY, which no LAN host holds: no answer" not from6 vic "$
 t_ok "... the guards saw the question" sb_wait_for "asked6 $NOBODY" 3000 asked "$NOBODY"
 sleep 1
 t_ok "... and the router does not answer for it" not lan_proxy "$NOBODY"
+# evil asks for 300 made-up LAN addresses: asked6 takes its share (60 at once), not more.
+n_asked() { in_router nft list set bridge lxctogo asked6 | grep -o '0x[0-9a-f]\{32\}' | sort -u | wc -l; }
+a0=$(n_asked)
+sec_py evil "${GMAC[evil]}" "${GLL[evil]}" "$PFX" <<'PY'
+import sys, random
+from socket import AF_INET6, inet_pton, inet_ntop
+from scapy.all import Ether, IPv6, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, in6_getnsma, in6_getnsmac, sendp
+mac, ll, pfx = sys.argv[1:4]
+frames = []
+for i in range(300):
+    t = "%s0:%x:%x:%x:%x" % (pfx, random.randrange(1, 0xffff), random.randrange(0x10000), random.randrange(0x10000), random.randrange(1, 0x10000))
+    dst = inet_ntop(AF_INET6, in6_getnsma(inet_pton(AF_INET6, t)))
+    frames.append(Ether(src=mac, dst=in6_getnsmac(inet_pton(AF_INET6, dst))) / IPv6(src=ll, dst=dst, hlim=255) / ICMPv6ND_NS(tgt=t) / ICMPv6NDOptSrcLLAddr(lladdr=mac))
+sendp(frames, iface="eth0", verbose=0)
+PY
+a1=$(n_asked)
+t_diag "asked6: $a0 entries before evil's 300 questions, $a1 after"
+t_ok "evil's questions reached the guards (asked6 grew by 50 or more)" test "$a1" -ge $((a0 + 50))
+t_ok "... but by no more than its share (60, and 30 a minute)" test "$a1" -le $((a0 + 62))
+from6 vic "$VO" "${PFX}:e:1" # nobody holds it: no answer; the question is what counts
+t_ok "vic's question after evil's is still recorded" sb_wait_for "asked6 ${PFX}:e:1" 3000 asked "${PFX}:e:1"
 PX=${PFX}:c:1
 sb_peer_exec ip -6 addr add "$PX/64" dev eth0 nodad
 t_ok "vic reaches a second LAN address $PX" sb_wait_for "vic -> $PX" 6000 from6 vic "$VO" "$PX"
