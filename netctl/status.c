@@ -82,6 +82,21 @@ static size_t find_drift(const struct paths *p, const struct conf *c, pid_t pid,
 	if (!segment_holder(p))
 		DRIFT("router: its namespace holder is gone; a router restart would take every "
 		      "guest's link with it (run up)");
+	uint32_t idmap = pid ? segment_idmap_of(pid) : SEGMENT_IDMAP_UNKNOWN;
+
+	if (idmap != SEGMENT_IDMAP_UNKNOWN && idmap != c->router_idmap) {
+		if (!idmap)
+			DRIFT("router: runs as the host's root; router_idmap = %u asks for a user "
+			      "namespace (run up)",
+			      c->router_idmap);
+		else if (!c->router_idmap)
+			DRIFT("router: runs in a user namespace (root is host uid %u); router_idmap = "
+			      "off (run up)",
+			      idmap);
+		else
+			DRIFT("router: root inside is host uid %u; router_idmap = %u (run up)", idmap,
+			      c->router_idmap);
+	}
 	if (netns_enter_pid(pid, &saved) == 0) {
 		if (nftx_list_table("inet", "lxctogo", true, &listing) < 0)
 			DRIFT("router: table inet lxctogo is missing (run up)");

@@ -62,7 +62,11 @@ t_ok "control: vic reaches the LAN and resolves" vic_works
 mac_before=$(in_guest vic cat /sys/class/net/eth0/address)
 
 # ---- the default: a user namespace
+printf '[network]\nuplink = eth0\n' >"$SB_CONF"
+t_ok "before up, status reports the router's map as drift" \
+	grep_out "^drift: router: runs as the host's root; router_idmap = $BASE asks for a user namespace" lx status
 t_ok "up desktop with router_idmap at its default" sec_up desktop || t_bail "up failed"
+t_ok "status reports no drift" not grep_out "^drift:" lx status
 t_ok "the router's config maps root to $BASE" grep -qx "lxc.idmap = u 0 $BASE 65536" "$SB_LXCPATH/managed/config"
 t_is "inside the router, uid 0 is host uid $BASE (uid_map)" \
 	"$(as_router 'cat /proc/self/uid_map' | awk '{ print $1, $2, $3 }')" "0 $BASE 65536"
