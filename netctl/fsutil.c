@@ -282,7 +282,12 @@ int write_file_replace(const char *path, const void *data, size_t len, mode_t mo
 	if (pathf(tmp, sizeof(tmp), "%.*s.%s.tmp.%d", (int)(base - path), path, base,
 		  (int)getpid()) < 0)
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* The directory may be one the router writes too (lxtg/run): whatever
+	 * stands at the temp name (a FIFO, a link) is removed, never opened. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+			  mode);
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, data, len);

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -129,6 +130,9 @@ static int hold(void)
 	sigset_t mask;
 	int sig = 0;
 
+	/* It runs as the router's root (router_idmap) in the host's PID
+	 * namespace: no other process of that uid may ptrace it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sigfillset(&mask);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigemptyset(&mask);

@@ -161,22 +161,31 @@ int rootfs_reachable(const struct paths *p, const struct conf *c, struct errmsg 
 	const char *const ours[] = {p->state, p->router};
 	const char *const need[] = {p->rootfs, p->self, p->ndproxy};
 	char bad[PATH_MAX + 64];
-	struct stat st;
 	uid_t id = c->router_idmap;
 
-	if (!id)
-		return 0;
-	/* Our own directories: others may pass through, not list them. */
+	/* Our own directories: the router's group may pass through (root
+	 * inside the router has it), nobody else; with router_idmap = off they
+	 * are root's alone again. A mode set by hand is left as it is. */
 	for (size_t i = 0; i < ARRAY_SIZE(ours); i++) {
-		int r = mkdir_p(ours[i], 0711);
+		struct stat st;
+		int r = mkdir_p(ours[i], 0700);
 
 		if (r < 0)
 			return fail(e, r, "creating %s: %s", ours[i], strerror(-r));
 		if (lstat(ours[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			return fail(e, -ENOTDIR, "%s: not a directory", ours[i]);
-		if ((st.st_mode & 011) != 011 && chmod(ours[i], (st.st_mode & 07777) | 011) < 0)
+		mode_t mode = st.st_mode & 07777;
+		bool ours_before = (mode == 0700 || mode == 0710) && st.st_uid == 0;
+
+		if (id && ours_before && (st.st_gid != id || mode != 0710) &&
+		    (chown(ours[i], 0, id) < 0 || chmod(ours[i], 0710) < 0))
+			return fail(e, -errno, "%s: %s", ours[i], strerror(errno));
+		if (!id && ours_before && (st.st_gid || mode != 0700) &&
+		    (chown(ours[i], 0, 0) < 0 || chmod(ours[i], 0700) < 0))
 			return fail(e, -errno, "%s: %s", ours[i], strerror(errno));
 	}
+	if (!id)
+		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
 		if (!reachable_by(need[i], id, bad, sizeof(bad)))
 			return fail(e, -EACCES,
@@ -249,7 +258,7 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 	char path[PATH_MAX];
 	int r;
 
-	r = mkdir_p(p->router, c->router_idmap ? 0711 : 0700);
+	r = mkdir_p(p->router, 0700);
 	if (r < 0)
 		return fail(e, r, "creating %s: %s", p->router, strerror(-r));
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {

@@ -32,8 +32,10 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 /*
  * rootfs_reachable - with router_idmap, the router's uid must reach its rootfs,
  * lxtg-init and lxtg-ndproxy (LXC mounts them inside the router's user
- * namespace): STATE and STATE/router become searchable (0711), and any other
- * directory on the way that is not is an error that names it. 0 or -errno.
+ * namespace): STATE and STATE/router become searchable by its group alone
+ * (root:ID, 0710; root's 0700 again with router_idmap = off), and any other
+ * directory on the way that is not searchable is an error that names it.
+ * 0 or -errno.
  */
 int rootfs_reachable(const struct paths *p, const struct conf *c, struct errmsg *e);
 /* Write @data to rootfs/@rel if it differs; sets *@changed (if given) when it did. */

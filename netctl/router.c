@@ -214,6 +214,13 @@ static int up_renew_userns(struct up *u, struct errmsg *e)
 
 	if (!pid || segment_idmap_of(pid) == want)
 		return 0;
+	/* Nothing is stopped for a namespace this kernel would refuse. */
+	if (want && (r = segment_userns_check()) < 0)
+		return fail(e, r,
+			    "router_idmap: cannot make a user namespace: %s (see "
+			    "/proc/sys/user/max_user_namespaces; router_idmap = off runs the router "
+			    "without one); the router was left as it runs",
+			    strerror(-r));
 	if (want)
 		log_info("the router moves into a user namespace (host uids %u-%u)", want,
 			 want + (ROUTER_IDMAP_COUNT - 1));
@@ -244,9 +251,10 @@ static int up_hold(struct up *u, struct errmsg *e)
 	r = lxcw_info(u->p->lxcpath, u->c->router, false, &u->info);
 	if (r < 0)
 		return fail(e, r, "router state: %s", strerror(-r));
-	r = up_renew_userns(u, e);
+	/* Both checks before anything is stopped. */
+	r = rootfs_reachable(u->p, u->c, e);
 	if (r == 0)
-		r = rootfs_reachable(u->p, u->c, e);
+		r = up_renew_userns(u, e);
 	if (r < 0)
 		return r;
 	if (u->info.running && !segment_holder(u->p)) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <fcntl.h>
-#include <limits.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -97,11 +97,14 @@ static int become_root(void)
  * An errno goes back on @errfd.
  */
 static void holder_child(const struct paths *p, int joinnet, int joinuser, bool idmap,
-			 const int syncfd[2], int errfd)
+			 const int syncfd[2], const int parent_ends[3], int errfd)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), err = 0;
 	char b = 0;
 
+	/* Only the parent may hold these: a parent gone means EOF here, not a hang. */
+	for (int i = 0; i < 3; i++)
+		close(parent_ends[i]);
 	setsid();
 	if (null >= 0) {
 		dup2(null, 0);
@@ -119,9 +122,10 @@ static void holder_child(const struct paths *p, int joinnet, int joinuser, bool 
 	} else if (unshare(CLONE_NEWNET) < 0) {
 		err = errno;
 	}
-	if (!err)
+	if (!err) {
 		execl(p->self, "lxtg-init", "hold", p->state, (char *)NULL);
-	err = err ? err : errno;
+		err = -errno; /* negative: the namespaces were made, exec failed */
+	}
 	if (write(errfd, &err, sizeof(err)) < 0)
 		_exit(126);
 	_exit(127);
@@ -142,15 +146,41 @@ static int open_ns(pid_t pid, const char *ns, struct errmsg *e)
 /* In the parent: answer the child's request for its map. 0, or -errno (the child is told). */
 static int map_child(pid_t pid, uint32_t idmap, const int syncfd[2])
 {
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	ssize_t n;
 	char b = 0;
 	int r;
 
-	if (read(syncfd[0], &b, 1) != 1)
+	do
+		n = read(syncfd[0], &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
 		return 0; /* the child failed before it asked: its errno follows */
+	if (n < 0)
+		return -errno;
 	r = write_idmap(pid, idmap);
+	/* A child gone meanwhile is an EPIPE here, not a SIGPIPE that kills `up`. */
+	sigaction(SIGPIPE, &ign, &old);
 	if (r == 0 && write(syncfd[1], &b, 1) != 1)
 		r = -errno;
+	sigaction(SIGPIPE, &old, NULL);
 	return r;
+}
+
+int segment_userns_check(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 ? (errno & 0xff ? errno & 0xff : 1) : 0);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0
+	       : WIFEXITED(status)			      ? -WEXITSTATUS(status)
+							      : -ECHILD;
 }
 
 int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
@@ -176,7 +206,7 @@ int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
 				return joinuser;
 		}
 	}
-	if (mkdir_p(p->router, 0755) < 0 || holder_file(p, path, sizeof(path)) < 0)
+	if (mkdir_p(p->router, 0700) < 0 || holder_file(p, path, sizeof(path)) < 0)
 		return fail(e, -EIO, "cannot create %s", p->router);
 	/* up: child -> parent, down: parent -> child. */
 	if (pipe2(pfd, O_CLOEXEC) < 0 || pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0) {
@@ -189,7 +219,8 @@ int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
 		goto out_pipes;
 	}
 	if (pid == 0)
-		holder_child(p, joinnet, joinuser, idmap, (int[2]){down[0], up[1]}, pfd[1]);
+		holder_child(p, joinnet, joinuser, idmap, (int[2]){down[0], up[1]},
+			     (int[3]){up[0], down[1], pfd[0]}, pfd[1]);
 	close(pfd[1]);
 	close(up[1]);
 	close(down[0]);
@@ -211,12 +242,19 @@ int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
 	while (n < 0 && errno == EINTR);
 	close(pfd[0]);
 	if (n > 0) {
+		bool made = err < 0, fresh = idmap && join <= 0;
+
 		waitpid(pid, NULL, 0);
-		r = fail(e, -err, "starting the namespace holder %s%s: %s%s", p->self,
-			 idmap ? " in a user namespace of its own" : "", strerror(err),
-			 idmap ? " (see /proc/sys/user/max_user_namespaces; router_idmap = off "
-				 "runs the router without one)"
-			       : "");
+		err = made ? -err : err;
+		if (made)
+			r = fail(e, -err, "starting the namespace holder %s: %s", p->self,
+				 strerror(err));
+		else
+			r = fail(e, -err, "%s the router's namespaces for its holder: %s%s",
+				 join > 0 ? "joining" : "making", strerror(err),
+				 fresh ? " (a user namespace: see /proc/sys/user/max_user_namespaces; "
+					 "router_idmap = off runs the router without one)"
+				       : "");
 		goto out_sync;
 	}
 	snprintf(line, sizeof(line), "%d %llu\n", (int)pid, proc_start_time(pid));

@@ -35,6 +35,8 @@ pid_t segment_holder(const struct paths *p);
  */
 int segment_hold(const struct paths *p, pid_t join, uint32_t idmap, pid_t *ret,
 		 struct errmsg *e);
+/* Can this process make a user namespace with a network namespace in it? 0 or -errno. */
+int segment_userns_check(void);
 /* The first host uid of @pid's user namespace as segment_hold makes it, 0 for
  * the host's own, SEGMENT_IDMAP_UNKNOWN for any other map or a PID gone. */
 #define SEGMENT_IDMAP_UNKNOWN UINT32_MAX

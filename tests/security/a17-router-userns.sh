@@ -8,10 +8,14 @@
 #  - control, router_idmap = off (the router as host root): a host file owned by root that the
 #    router can reach (one in lxtg/run, its writable bind mount) is written, and the router's
 #    processes are host uid 0 (dnsmasq drops to the host's nobody);
-#  - switched to the default, `up` moves the router into its user namespace: guest vic keeps
-#    its port, its lease and its way to the LAN;
+#  - switched to the default with a directory on the way that the router's uid cannot pass,
+#    `up` names it and stops nothing; once it can, `up` moves the router into its user
+#    namespace: guest vic keeps its port, its lease and its way to the LAN;
 #  - inside, uid 0 maps to host uid 1500000000 (uid_map); every process of the router runs as
 #    that uid (dnsmasq as the router's nobody, 1500065534), and so does the namespace holder;
+#  - a host process of the holder's uid cannot read the holder's environment (it can that of
+#    another process of the uid); the router's directory is root:1500000000 0710, so no other
+#    host user reaches what the router writes;
 #  - the same write is refused, and so is writing to the host through every other path the
 #    router sees: its rootfs, /usr, lxtg-init, /proc/sys, /sys, a remount, a device node;
 #  - the router still does its work: it writes its own files in lxtg/run and lxtg/state
@@ -61,8 +65,18 @@ owned"
 t_ok "control: vic reaches the LAN and resolves" vic_works
 mac_before=$(in_guest vic cat /sys/class/net/eth0/address)
 
-# ---- the default: a user namespace
+# ---- a directory on the way that the router's uid cannot pass: up refuses before it stops anything
+rpid_off=$RPID
+chmod 0700 "$SB_TMP"
 printf '[network]\nuplink = eth0\n' >"$SB_CONF"
+t_ok "with $SB_TMP at 0700, up (router_idmap at its default) fails" not lx up desktop 2>"$SB_TMP/up.err"
+chmod 0711 "$SB_TMP"
+t_ok "... naming the directory" grep -q "cannot reach .* through $SB_TMP (mode 0700, owner 0)" "$SB_TMP/up.err" ||
+	t_diag "$(cat "$SB_TMP/up.err")"
+t_is "... and the router still runs, the same one" "$(router_pid)" "$rpid_off"
+t_ok "... and vic still reaches the LAN and resolves" vic_works
+
+# ---- the default: a user namespace
 t_ok "before up, status reports the router's map as drift" \
 	grep_out "^drift: router: runs as the host's root; router_idmap = $BASE asks for a user namespace" lx status
 t_ok "up desktop with router_idmap at its default" sec_up desktop || t_bail "up failed"
@@ -79,6 +93,18 @@ t_is "the namespace holder runs as host uid $BASE" "$(stat -c %u "/proc/$(cut -d
 t_is "the router's network namespace belongs to its user namespace" \
 	"$(readlink "/proc/$RPID/ns/user")" "$(readlink "/proc/$(cut -d' ' -f1 "$SB_STATE/router/holder")/ns/user")"
 t_ok "its user namespace is not the host's" test "$(readlink "/proc/$RPID/ns/user")" != "$(readlink /proc/self/ns/user)"
+# as_uid UID CMD...: CMD as host uid and gid UID, no other group.
+as_uid() { local u=$1; shift; setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
+HOLDER=$(cut -d' ' -f1 "$SB_STATE/router/holder")
+setpriv --reuid="$BASE" --regid="$BASE" --clear-groups sleep 30 &
+SAME=$!
+t_ok "control: a host process of uid $BASE reads the environment of another of that uid" \
+	sb_wait_for "sleep's environment" 2000 as_uid "$BASE" cat "/proc/$SAME/environ"
+kill "$SAME"
+t_ok "... but not the holder's" not as_uid "$BASE" cat "/proc/$HOLDER/environ"
+t_is "the router's directory: owner root, group $BASE, 0710" "$(stat -c '%u:%g %a' "$SB_STATE/router")" "0:$BASE 710"
+t_ok "control: root reaches the router's lxtg/run" ls "$RUN"
+t_ok "another host user does not" not as_uid 65534 ls "$RUN"
 t_ok "vic still has its eth0 (same MAC) after the switch" test "$(in_guest vic cat /sys/class/net/eth0/address)" = "$mac_before"
 t_ok "vic leases again from the new router" sb_wait_for "vic lease" 8000 grep_out "ip='${G4[vic]}'" lease vic
 t_ok "vic reaches the LAN and resolves" vic_works
@@ -112,6 +138,7 @@ t_is "the same router runs (no restart)" "$RPID" "$rpid_before"
 # ---- back to off: the files are the host root's again
 t_ok "up with router_idmap = off again" sec_up desktop 'router_idmap = off'
 t_is "the router's processes are host uid 0 again" "$(uid_set)" "0 65534"
+t_is "the router's directory is root's 0700 again" "$(stat -c '%u:%g %a' "$SB_STATE/router")" "0:0 700"
 t_is "lxtg/run and lxtg/state belong to the host's root again" \
 	"$(stat -c %u "$RUN" "$RUN/resolv.conf" "$SB_STATE/router/rootfs/lxtg/state" | sort -u)" "0"
 t_ok "vic reaches the LAN and resolves" vic_works
