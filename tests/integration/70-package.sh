@@ -35,6 +35,9 @@ skip() {
 }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lxtg-pkg.XXXXXX")
+# The unpacked tree stands in for /: the router's uid (router_idmap) must pass through to
+# usr/libexec/lxctogo-net/lxtg-init, as it does through a real /usr.
+chmod 0711 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 bin=$root/usr/sbin/lxctogo-net
