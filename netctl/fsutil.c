@@ -167,13 +167,13 @@ int read_file(const char *path, char **ret, size_t *ret_len)
 	return fd < 0 ? -errno : read_fd(fd, ret, ret_len);
 }
 
-int read_regular_file(const char *path, char **ret, size_t *ret_len)
+int read_regular_file_at(int dfd, const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
 	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
@@ -181,6 +181,11 @@ int read_regular_file(const char *path, char **ret, size_t *ret_len)
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	return read_fd(fd, ret, ret_len);
+}
+
+int read_regular_file(const char *path, char **ret, size_t *ret_len)
+{
+	return read_regular_file_at(AT_FDCWD, path, ret, ret_len);
 }
 
 int libexec_path(const char *name, int amode, char *buf, size_t size)
@@ -251,7 +256,7 @@ int mkdir_p(const char *path, mode_t mode)
 	}
 }
 
-int write_if_changed(const char *path, const char *data, mode_t mode)
+int write_if_changed_at(int dfd, const char *path, const char *data, mode_t mode)
 {
 	_cleanup_free_ char *cur = NULL;
 	size_t len = strlen(data), curlen;
@@ -261,15 +266,20 @@ int write_if_changed(const char *path, const char *data, mode_t mode)
 	/* A symlink or anything else that is not a regular file in its place
 	 * differs: the rename below replaces it, nothing is read or written
 	 * through it. */
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == mode &&
-	    read_regular_file(path, &cur, &curlen) == 0 && curlen == len &&
-	    !memcmp(cur, data, len))
+	if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 07777) == mode && read_regular_file_at(dfd, path, &cur, &curlen) == 0 &&
+	    curlen == len && !memcmp(cur, data, len))
 		return 0;
-	r = write_file_replace(path, data, len, mode);
+	r = write_file_replace_at(dfd, path, data, len, mode);
 	return r < 0 ? r : 1;
 }
 
-int write_file_replace(const char *path, const void *data, size_t len, mode_t mode)
+int write_if_changed(const char *path, const char *data, mode_t mode)
+{
+	return write_if_changed_at(AT_FDCWD, path, data, mode);
+}
+
+int write_file_replace_at(int dfd, const char *path, const void *data, size_t len, mode_t mode)
 {
 	const char *base = strrchr(path, '/');
 	char tmp[PATH_MAX];
@@ -284,20 +294,26 @@ int write_file_replace(const char *path, const void *data, size_t len, mode_t mo
 		return -ENAMETOOLONG;
 	/* The directory may be one the router writes too (lxtg/run): whatever
 	 * stands at the temp name (a FIFO, a link) is removed, never opened. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
-	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-			  mode);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		    mode);
+	if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+			    mode);
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && renameat(dfd, tmp, dfd, path) < 0)
 		r = -errno;
 	if (r < 0)
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 	return r;
+}
+
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_file_replace_at(AT_FDCWD, path, data, len, mode);
 }
 
 int write_new_or_changed(const char *path, const char *data, mode_t mode)

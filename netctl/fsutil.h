@@ -35,18 +35,22 @@ int read_file(const char *path, char **ret, size_t *ret_len);
  * block the caller).
  */
 int read_regular_file(const char *path, char **ret, size_t *ret_len);
+/* The same, relative to the directory @dfd (AT_FDCWD: as above). */
+int read_regular_file_at(int dfd, const char *path, char **ret, size_t *ret_len);
 /*
  * write_if_changed - atomically replace @path (write_file_replace) only when
  * its content or mode differs, so a second `up` touches nothing. Returns 1 if written, 0 if it was
  * already identical, -errno.
  */
 int write_if_changed(const char *path, const char *data, mode_t mode);
+int write_if_changed_at(int dfd, const char *path, const char *data, mode_t mode);
 /*
  * write_file_replace - like write_file_atomic() (readers see the old or the
  * new file, never a torn one) but without fsync: for files derived from the
  * registry, which `up` rewrites anyway after a crash. Keeps `guest add` fast.
  */
 int write_file_replace(const char *path, const void *data, size_t len, mode_t mode);
+int write_file_replace_at(int dfd, const char *path, const void *data, size_t len, mode_t mode);
 /*
  * write_new_or_changed - for files watched with inotify for IN_CLOSE_WRITE
  * (dnsmasq's hostsdir and dhcp-hostsdir): a new @path is created in place

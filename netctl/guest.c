@@ -239,16 +239,16 @@ static void pool_v4(const struct paths *p, const struct conf *c, const struct gu
 		    uint8_t *plen, struct in_addr *gw)
 {
 	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX];
 	struct in_addr lan_gw;
 	uint8_t n;
 	size_t len;
 
 	*plen = 32;
 	*gw = conf_router_ip4(c);
-	if (pathf(path, sizeof(path), "%s/lxtg/run/dnsmasq.d/pool.conf", p->rootfs) < 0 ||
-	    read_regular_file(path, &text, &len) < 0 || strlen(text) != len ||
-	    render_pool_facts(text, &n, &lan_gw) < 0)
+	_cleanup_close_ int dfd = rootfs_confdir(p, c->router_idmap);
+
+	if (dfd < 0 || read_regular_file_at(dfd, "pool.conf", &text, &len) < 0 ||
+	    strlen(text) != len || render_pool_facts(text, &n, &lan_gw) < 0)
 		return;
 	struct ip4_net lan = {.addr = ip4_n(ip4_h(lan_gw) & (~0u << (32 - n))), .plen = n};
 

@@ -175,7 +175,8 @@ int rootfs_reachable(const struct paths *p, const struct conf *c, struct errmsg 
 		if (lstat(ours[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			return fail(e, -ENOTDIR, "%s: not a directory", ours[i]);
 		mode_t mode = st.st_mode & 07777;
-		bool ours_before = (mode == 0700 || mode == 0710) && st.st_uid == 0;
+		/* 0711: what development versions of this set. */
+		bool ours_before = (mode == 0700 || mode == 0710 || mode == 0711) && st.st_uid == 0;
 
 		if (id && ours_before && (st.st_gid != id || mode != 0710) &&
 		    (chown(ours[i], 0, id) < 0 || chmod(ours[i], 0710) < 0))
@@ -245,7 +246,7 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 					   "lxtg/hosts",
 					   "lxtg/dhcp-hosts",
 					   "lxtg/state",
-					   "lxtg/run/dnsmasq.d",
+					   "lxtg/run",
 					   "var"};
 	/* Mirror the host's merged-/usr links so host binaries find their loader. */
 	static const char *const links[][2] = {{"usr/bin", "bin"},
@@ -268,6 +269,11 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
 		if (r < 0)
 			return fail(e, r, "creating %s: %s", path, strerror(-r));
 	}
+	/* Made (or made anew) without following what the router may have put there. */
+	r = rootfs_confdir(p, c->router_idmap);
+	if (r < 0)
+		return fail(e, r, "%s/lxtg/run/dnsmasq.d: %s", p->rootfs, strerror(-r));
+	close(r);
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		if (pathf(path, sizeof(path), "%s/%s", p->rootfs, links[i][1]) < 0)
 			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
@@ -411,6 +417,58 @@ static int host_resolv(const char *path, char **ret_ns, char *domain, size_t dsi
 	return 0;
 }
 
+int rootfs_confdir(const struct paths *p, uid_t id)
+{
+	char run[PATH_MAX];
+	_cleanup_close_ int rfd = -1;
+	struct stat st;
+	int fd;
+
+	/* lxtg/run itself sits in the part of the rootfs the router cannot change. */
+	if (pathf(run, sizeof(run), "%s/lxtg/run", p->rootfs) < 0)
+		return -ENAMETOOLONG;
+	rfd = open(run, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	fd = openat(rfd, "dnsmasq.d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || (errno != ENOTDIR && errno != ELOOP && errno != ENOENT))
+		return fd >= 0 ? fd : -errno;
+	/* A link or a file the router put in its place: removed, never followed. */
+	if (fstatat(rfd, "dnsmasq.d", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+	    unlinkat(rfd, "dnsmasq.d", 0) < 0)
+		return -errno;
+	if (mkdirat(rfd, "dnsmasq.d", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(rfd, "dnsmasq.d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchown(fd, id, id) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Write lxtg/run/dnsmasq.d/@name (a file dnsmasq reads from its conf-dir) if it differs. */
+static int write_conf(const struct paths *p, const struct conf *c, const char *name,
+		      const char *text, bool *changed, struct errmsg *e)
+{
+	_cleanup_close_ int dfd = rootfs_confdir(p, c->router_idmap);
+	int r;
+
+	if (dfd < 0)
+		return fail(e, dfd, "%s/lxtg/run/dnsmasq.d: %s", p->rootfs, strerror(-dfd));
+	r = write_if_changed_at(dfd, name, text, 0644);
+	if (r < 0)
+		return fail(e, r, "writing %s/lxtg/run/dnsmasq.d/%s: %s", p->rootfs, name,
+			    strerror(-r));
+	if (r > 0 && changed)
+		*changed = true;
+	return 0;
+}
+
 int rootfs_pool_conf(const struct paths *p, const struct conf *c, uint8_t plen,
 		     struct in_addr gw, uint32_t mtu, bool *changed, struct errmsg *e)
 {
@@ -419,7 +477,7 @@ int rootfs_pool_conf(const struct paths *p, const struct conf *c, uint8_t plen,
 
 	if (r < 0)
 		return fail(e, r, "rendering pool.conf: %s", strerror(-r));
-	return rootfs_write_file(p, "lxtg/run/dnsmasq.d/pool.conf", text, 0644, changed, e);
+	return write_conf(p, c, "pool.conf", text, changed, e);
 }
 
 int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *changed,
@@ -448,5 +506,5 @@ int rootfs_host_resolvers(const struct paths *p, const struct conf *c, bool *cha
 	if (*domain)
 		snprintf(rebind, sizeof(rebind), "rebind-domain-ok=/%s/", domain);
 	strcat(rebind, "\n");
-	return rootfs_write_file(p, "lxtg/run/dnsmasq.d/uplink.conf", rebind, 0644, changed, e);
+	return write_conf(p, c, "uplink.conf", rebind, changed, e);
 }

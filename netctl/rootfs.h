@@ -38,6 +38,13 @@ int rootfs_build(const struct paths *p, const struct conf *c, const struct route
  * 0 or -errno.
  */
 int rootfs_reachable(const struct paths *p, const struct conf *c, struct errmsg *e);
+/*
+ * rootfs_confdir - lxtg/run/dnsmasq.d as an open directory (O_RDONLY,
+ * O_DIRECTORY), or -errno. The router owns lxtg/run: whatever it put in the
+ * directory's place is removed, never followed, and a new one is made for
+ * host uid and gid @id. Open the files in it relative to the descriptor.
+ */
+int rootfs_confdir(const struct paths *p, uid_t id);
 /* Write @data to rootfs/@rel if it differs; sets *@changed (if given) when it did. */
 int rootfs_write_file(const struct paths *p, const char *rel, const char *data, mode_t mode,
 		      bool *changed, struct errmsg *e);

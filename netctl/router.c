@@ -206,21 +206,22 @@ static int up_prepare(struct up *u, struct errmsg *e)
  * key changed, both are made anew: the guests' ports wait in the host
  * meanwhile, as across `down` and `up`.
  */
+/* A PID in the holder's or the running router's namespaces if they are not in the one router_idmap asks for, else 0. */
+static pid_t userns_stale(const struct up *u)
+{
+	pid_t holder = segment_holder(u->p), pid = holder ? holder : u->info.pid;
+
+	return pid && segment_idmap_of(pid) != u->c->router_idmap ? pid : 0;
+}
+
 static int up_renew_userns(struct up *u, struct errmsg *e)
 {
 	uint32_t want = u->c->router_idmap;
-	pid_t holder = segment_holder(u->p), pid = holder ? holder : u->info.pid;
+	pid_t pid = userns_stale(u);
 	int r;
 
-	if (!pid || segment_idmap_of(pid) == want)
+	if (!pid)
 		return 0;
-	/* Nothing is stopped for a namespace this kernel would refuse. */
-	if (want && (r = segment_userns_check()) < 0)
-		return fail(e, r,
-			    "router_idmap: cannot make a user namespace: %s (see "
-			    "/proc/sys/user/max_user_namespaces; router_idmap = off runs the router "
-			    "without one); the router was left as it runs",
-			    strerror(-r));
 	if (want)
 		log_info("the router moves into a user namespace (host uids %u-%u)", want,
 			 want + (ROUTER_IDMAP_COUNT - 1));
@@ -251,7 +252,14 @@ static int up_hold(struct up *u, struct errmsg *e)
 	r = lxcw_info(u->p->lxcpath, u->c->router, false, &u->info);
 	if (r < 0)
 		return fail(e, r, "router state: %s", strerror(-r));
-	/* Both checks before anything is stopped. */
+	/* Every check before anything is changed or stopped: the kernel makes
+	 * the user namespace, then the router's uid reaches its files. */
+	if (u->c->router_idmap && userns_stale(u) && (r = segment_userns_check()) < 0)
+		return fail(e, r,
+			    "router_idmap: cannot make a user namespace: %s (see "
+			    "/proc/sys/user/max_user_namespaces; router_idmap = off runs the router "
+			    "without one); the router was left as it runs",
+			    strerror(-r));
 	r = rootfs_reachable(u->p, u->c, e);
 	if (r == 0)
 		r = up_renew_userns(u, e);

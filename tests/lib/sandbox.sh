@@ -138,9 +138,9 @@ stop_pid() { kill "$1" 2>/dev/null; return 0; }
 # nft_static: filter for `nft -s list ruleset`: drops the elements of lxctogo-net's per-guest
 # limit sets (guest_conns, guest_rate, guest_dns, guest_dhcp), which the kernel fills with the
 # guests' MACs as they send and drops again as the entries expire, and of the guards' claims
-# (port_ip6_dyn, learned6, learn_rate, asked6, ask_rate), which guests make by sending: state, not configuration.
+# (port_ip6_dyn, learned6, learn_rate, asked6, ask_rate, ask_again), which guests make by sending: state, not configuration.
 nft_static() {
-	awk '/^\t+set (guest_(conns|rate|dns|dhcp)|port_ip6_dyn|learned6|learn_rate|asked6|ask_rate) \{/ { inset = 1 }
+	awk '/^\t+set (guest_(conns|rate|dns|dhcp)|port_ip6_dyn|learned6|learn_rate|asked6|ask_rate|ask_again) \{/ { inset = 1 }
 		inset && /^\t+elements = \{/ { skip = 1 }
 		skip { if (/\}$/) skip = 0; next }
 		inset && /^\t+\}$/ { inset = 0 }

@@ -9,6 +9,8 @@
 #  - control: lxtg/state and lxtg/run are writable; its config, the dnsmasq host dirs,
 #    lxtg/ and / are not (read-only file system);
 #  - dnsmasq's lease file becomes a FIFO: `guest add` neither hangs nor fails;
+#  - lxtg/run/dnsmasq.d becomes a symlink to a sandbox directory: `up` writes nothing through it
+#    and makes it a directory again;
 #  - it becomes a symlink to a host file that claims the address `guest add` would give:
 #    the address is still given (the file was not followed);
 #  - lxtg/run/go, the FIFO `up` writes to, becomes a symlink to that host file: `up` after
@@ -42,6 +44,18 @@ done
 mkdir -p "$SB_TMP/victim"
 t_ok "root in the router cannot replace lxtg/hosts by a symlink" \
 	not as_router "rm -rf /lxtg/hosts && ln -s '$SB_TMP/victim' /lxtg/hosts"
+# lxtg/run is the router's: it may put a link where the controller writes dnsmasq's conf-dir files.
+t_ok "root in the router replaces lxtg/run/dnsmasq.d by a symlink to a sandbox directory" \
+	as_router "rm -rf /lxtg/run/dnsmasq.d && ln -s '$SB_TMP/victim' /lxtg/run/dnsmasq.d"
+t_ok "control: the link is there, seen from the host" test -L "$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d"
+# A fixed uplink address: `up` itself writes dnsmasq.d/pool.conf (no DHCP client in the router).
+printf '[network]\nuplink = eth0\nuplink_ipv4 = 192.0.2.61/24\nuplink_gateway4 = %s\n[dns]\nupstream = %s\n' \
+	"$SB_LAN_V4" "$SB_LAN_V4" >"$SB_CONF"
+t_ok "up again, with a fixed uplink address (up writes dnsmasq.d/pool.conf)" lx up desktop
+t_ok "up made dnsmasq.d a directory again" \
+	test -d "$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d" -a ! -L "$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d"
+t_is "nothing was written through the link" "$(ls -A "$SB_TMP/victim")" ""
+t_ok "pool.conf is in the new directory" test -f "$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d/pool.conf"
 t_ok "root in the router cannot change its dnsmasq.conf" \
 	not as_router 'echo "dhcp-script=/bin/sh" >> /etc/lxtg/dnsmasq.conf'
 
