@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -137,9 +138,20 @@ int bird_cmd(const char *sock, const char *cmd, int timeout_ms, char **reply)
 	int fd, r, n;
 
 	*reply = NULL;
-	if (strlen(sock) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, sock);
+	/* The socket is in lxtg/run, which the router writes: what stands there
+	 * is opened as it is (O_PATH | O_NOFOLLOW), must be a socket, and is
+	 * reached through that descriptor, so a link the router put there to
+	 * another socket of the host is never connected to. */
+	_cleanup_close_ int pfd = open(sock, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pfd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

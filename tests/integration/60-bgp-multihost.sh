@@ -284,6 +284,18 @@ t_ok "the rogue's session is gone from a's BIRD" not grep_out "^peer3 " birdc_of
 t_is "the session with b was not reset by the reload" "$(birdc_of a show protocols peer1 | awk '/peer1/ { print $5 }')" "$up0"
 t_ok "status on a shows two sessions" test "$(lxh a status | grep -c '^bgp: ')" -eq 2
 
+# ---- the router owns lxtg/run: a link it puts in place of BIRD's socket is never connected to
+# (done here from the host, as the router's root could do it from inside)
+RUNA=$SB_TMP/a/state/router/rootfs/lxtg/run
+mv "$RUNA/bird.ctl" "$RUNA/bird.ctl.real" && ln -s "$SB_TMP/rogue.ctl" "$RUNA/bird.ctl"
+t_ok "control: through the link, a BIRD answers (the rogue's)" grep_out "BIRD" birdc -s "$RUNA/bird.ctl" show status
+# (status exits non-zero with drift: its output is taken whole, then searched)
+st=$(lxh a status 2>&1)
+t_ok "status on a does not talk through the link: it reports the socket as drift" \
+	grep -q "^drift: BIRD does not answer on /lxtg/run/bird.ctl (Socket operation on non-socket)" <<<"$st"
+rm "$RUNA/bird.ctl" && mv "$RUNA/bird.ctl.real" "$RUNA/bird.ctl"
+t_ok "with the socket back, status on a shows two sessions" test "$(lxh a status | grep -c '^bgp: ')" -eq 2
+
 # ---- down leaves nothing
 empty_ns() { test -z "$(ip netns pids "$1")"; }
 sb_peer_exec birdc -s "$SB_TMP/rogue.ctl" down >/dev/null 2>&1
