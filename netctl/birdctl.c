@@ -14,6 +14,7 @@
 
 #include "autoconfig.h"
 #include "birdctl.h"
+#include "fsutil.h"
 #include "util.h"
 
 int bird_check(const char *path, char *err, size_t errsize)
@@ -142,15 +143,10 @@ int bird_cmd(const char *sock, const char *cmd, int timeout_ms, char **reply)
 	 * is opened as it is (O_PATH | O_NOFOLLOW), must be a socket, and is
 	 * reached through that descriptor, so a link the router put there to
 	 * another socket of the host is never connected to. */
-	_cleanup_close_ int pfd = open(sock, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
+	_cleanup_close_ int pfd = open_untrusted_at(AT_FDCWD, sock, O_PATH, S_IFSOCK, ENOTSOCK);
 
 	if (pfd < 0)
-		return -errno;
-	if (fstat(pfd, &st) < 0)
-		return -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -ENOTSOCK;
+		return pfd;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pfd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -420,12 +420,18 @@ static int parse_router_idmap(struct conf *c, const char *v, char *why)
 	return 0;
 }
 
+/* A number, or @none for 0. */
+static void format_uint_or(char *buf, uint32_t v, const char *none)
+{
+	if (v)
+		snprintf(buf, CONF_MAX_LINE + 1, "%u", v);
+	else
+		strcpy(buf, none);
+}
+
 static void format_router_idmap(const struct conf *c, char *buf)
 {
-	if (c->router_idmap)
-		snprintf(buf, CONF_MAX_LINE + 1, "%u", c->router_idmap);
-	else
-		strcpy(buf, "off");
+	format_uint_or(buf, c->router_idmap, "off");
 }
 
 /* ---- [ipv4] ---- */
@@ -1104,10 +1110,7 @@ static int parse_asn(struct conf *c, const char *v, char *why)
 
 static void format_asn(const struct conf *c, char *buf)
 {
-	if (c->asn)
-		snprintf(buf, CONF_MAX_LINE + 1, "%u", c->asn);
-	else
-		strcpy(buf, "none");
+	format_uint_or(buf, c->asn, "none");
 }
 
 static int parse_router_id(struct conf *c, const char *v, char *why)

@@ -167,20 +167,28 @@ int read_file(const char *path, char **ret, size_t *ret_len)
 	return fd < 0 ? -errno : read_fd(fd, ret, ret_len);
 }
 
-int read_regular_file_at(int dfd, const char *path, char **ret, size_t *ret_len)
+int open_untrusted_at(int dfd, const char *path, int flags, mode_t type, int wrong)
 {
-	_cleanup_close_ int fd = -1;
 	struct stat st;
+	int fd = openat(dfd, path, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY), r = 0;
 
-	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
-	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	return read_fd(fd, ret, ret_len);
+		r = -errno;
+	else if ((st.st_mode & S_IFMT) != type)
+		r = -wrong;
+	if (r < 0)
+		close(fd);
+	return r < 0 ? r : fd;
+}
+
+int read_regular_file_at(int dfd, const char *path, char **ret, size_t *ret_len)
+{
+	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
+	_cleanup_close_ int fd = open_untrusted_at(dfd, path, O_RDONLY | O_NONBLOCK, S_IFREG, EINVAL);
+
+	return fd < 0 ? fd : read_fd(fd, ret, ret_len);
 }
 
 int read_regular_file(const char *path, char **ret, size_t *ret_len)

@@ -38,6 +38,13 @@ int read_regular_file(const char *path, char **ret, size_t *ret_len);
 /* The same, relative to the directory @dfd (AT_FDCWD: as above). */
 int read_regular_file_at(int dfd, const char *path, char **ret, size_t *ret_len);
 /*
+ * open_untrusted_at - open @path (relative to @dfd) with @flags as what stands
+ * there, in a place someone else may control: no symlink is followed, and it
+ * must be of @type (S_IFREG, S_IFIFO, S_IFSOCK with O_PATH). The descriptor,
+ * or -errno (-@wrong when it is of another type).
+ */
+int open_untrusted_at(int dfd, const char *path, int flags, mode_t type, int wrong);
+/*
  * write_if_changed - atomically replace @path (write_file_replace) only when
  * its content or mode differs, so a second `up` touches nothing. Returns 1 if written, 0 if it was
  * already identical, -errno.

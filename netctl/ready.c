@@ -69,20 +69,17 @@ int ready_release(const struct paths *p, long deadline)
 	for (;;) {
 		/* lxtg/run is writable by the router: only its own FIFO, never a
 		 * symlink or a file put there instead, is written to. */
-		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-		struct stat st;
+		int fd = open_untrusted_at(AT_FDCWD, path, O_WRONLY | O_NONBLOCK, S_IFIFO, EIO);
 
 		if (fd >= 0) {
-			ssize_t n = -1;
+			ssize_t n = write(fd, "go\n", 3);
 
-			if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
-				n = write(fd, "go\n", 3);
 			close(fd);
 			return n == 3 ? 0 : -EIO;
 		}
 		/* ENXIO: no reader yet; init opens it within milliseconds of start. */
-		if (errno != ENXIO)
-			return -errno;
+		if (fd != -ENXIO)
+			return fd;
 		if (now_ms() > deadline)
 			return -ETIMEDOUT;
 		poll(NULL, 0, 2);
