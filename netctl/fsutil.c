@@ -186,7 +186,8 @@ int open_untrusted_at(int dfd, const char *path, int flags, mode_t type, int wro
 int read_regular_file_at(int dfd, const char *path, char **ret, size_t *ret_len)
 {
 	/* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
-	_cleanup_close_ int fd = open_untrusted_at(dfd, path, O_RDONLY | O_NONBLOCK, S_IFREG, EINVAL);
+	_cleanup_close_ int fd =
+		open_untrusted_at(dfd, path, O_RDONLY | O_NONBLOCK, S_IFREG, EINVAL);
 
 	return fd < 0 ? fd : read_fd(fd, ret, ret_len);
 }
@@ -302,11 +303,11 @@ int write_file_replace_at(int dfd, const char *path, const void *data, size_t le
 		return -ENAMETOOLONG;
 	/* The directory may be one the router writes too (lxtg/run): whatever
 	 * stands at the temp name (a FIFO, a link) is removed, never opened. */
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-		    mode);
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+
+	fd = openat(dfd, tmp, flags, mode);
 	if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-			    mode);
+		fd = openat(dfd, tmp, flags, mode);
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, data, len);

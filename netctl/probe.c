@@ -151,7 +151,8 @@ static int na_seen(struct ndp *ndp, struct ndp_msg *msg, void *priv)
 	if (ndp_msg_payload_len(msg) < sizeof(*na))
 		return 0;
 	for (size_t i = 0; i < w->n; i++)
-		if (!w->found[i] && !memcmp(&na->nd_na_target, &w->targets[i], sizeof(w->targets[i]))) {
+		if (!w->found[i] &&
+		    !memcmp(&na->nd_na_target, &w->targets[i], sizeof(w->targets[i]))) {
 			w->found[i] = true;
 			w->left--;
 		}

@@ -133,7 +133,8 @@ static int hand_over(const struct paths *p, uid_t id, struct errmsg *e)
 	return 0;
 }
 
-/* Is every directory above @path searchable by host uid and gid @id? The first that is not goes into @bad. */
+/* Is every directory above @path searchable by host uid and gid @id? (The
+ * first that is not goes into @bad.) */
 static bool reachable_by(const char *path, uid_t id, char *bad, size_t size)
 {
 	char dir[PATH_MAX];

@@ -206,7 +206,8 @@ static int up_prepare(struct up *u, struct errmsg *e)
  * key changed, both are made anew: the guests' ports wait in the host
  * meanwhile, as across `down` and `up`.
  */
-/* A PID in the holder's or the running router's namespaces if they are not in the one router_idmap asks for, else 0. */
+/* A PID in the holder's or the running router's namespaces if those are not
+ * the ones router_idmap asks for, else 0. */
 static pid_t userns_stale(const struct up *u)
 {
 	pid_t holder = segment_holder(u->p), pid = holder ? holder : u->info.pid;
@@ -379,7 +380,8 @@ static int up_pool(struct up *u, struct errmsg *e)
 		return 0; /* the router's udhcpc script writes it from its lease */
 	}
 	const char *what = c->attach == ATTACH_ROUTED ? c->uplink : "uplink_ipv4";
-	uint32_t mask = plen ? ~0u << (32 - plen) : 0;
+	uint32_t mask = plen ? ~0u << (32 - plen) : 0, gw_h = ip4_h(gw);
+	bool inside = !((ip4_h(c->pool_start) ^ gw_h) & mask) && !((ip4_h(c->pool_end) ^ gw_h) & mask);
 
 	/* What render_pool_conf() cannot serve, said once here (LXC's lines still work). */
 	if (c->mode == MODE_SERVER && !gw.s_addr)
@@ -390,8 +392,7 @@ static int up_pool(struct up *u, struct errmsg *e)
 		log_info("note: %s: a /%u has no room for pool guests on its subnet, so they get "
 			 "no DHCP lease (LXC's static lines only)",
 			 what, plen);
-	else if (c->mode == MODE_SERVER &&
-		 ((ip4_h(c->pool_start) ^ ip4_h(gw)) & mask || (ip4_h(c->pool_end) ^ ip4_h(gw)) & mask))
+	else if (c->mode == MODE_SERVER && !inside)
 		log_info("note: [server] ipv4_pool is not inside %s's subnet /%u: pool guests "
 			 "would lease addresses the LAN does not route to this host",
 			 what, plen);

@@ -175,7 +175,7 @@ int segment_userns_check(void)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 ? (errno & 0xff ? errno & 0xff : 1) : 0);
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 ? errno : 0); /* errno < 256 */
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0
