@@ -88,6 +88,8 @@ t_ok "after down: no router container is defined" test ! -e "$SB_LXCPATH/$ROUTER
 
 # ---- g1 stops: exactly as before anything ran
 t_ok "g1 stops" sb_stop_guest g1
+# The kernel removes g1's veth with g1's netns, in the background, a moment after lxc-stop.
+t_ok "g1's link lxg-g1 goes with it" sb_wait_for "lxg-g1 to go" 5000 not hx ip link show lxg-g1
 f7_snap "$SB_TMP/post0"
 same_snap "after down and g1's stop: the host equals the snapshot from before, exactly" "$SB_TMP/pre0" "$SB_TMP/post0"
 

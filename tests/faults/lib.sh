@@ -200,11 +200,27 @@ router_slaac_done() {
 	has_addr_in 2001:db8:1: 6 eth0 rx
 }
 
-# settle: wait until link states and the router's SLAAC have settled, refresh RPID.
+# addrs_settled NSCMD...: no IPv6 address in the namespace is tentative, and each has its local
+# route. The kernel adds an address's local route (and a forwarding link's subnet-anycast one)
+# only once its DAD is over, a moment after the address itself shows: a snapshot taken in that
+# moment differs from the next one by those two routes.
+addrs_settled() {
+	local a locals
+	! "$@" ip -6 addr show | grep -q tentative || return 1
+	locals=$'\n'$("$@" ip -6 route show table local)
+	for a in $("$@" ip -6 -o addr show | awk '{ print $4 }'); do
+		[[ $locals == *$'\n'"local ${a%/*} "* ]] || return 1
+	done
+}
+
+# settle: wait until link states, the router's SLAAC and every IPv6 address of the host and the
+# router have settled, refresh RPID.
 settle() {
 	sb_wait_for "bridge operstates to settle" 3000 bridges_settled
 	router_refresh
 	sb_wait_for "router SLAAC" 5000 router_slaac_done
+	sb_wait_for "the host's IPv6 addresses to settle" 5000 addrs_settled hx
+	[ -z "${RPID:-}" ] || sb_wait_for "the router's IPv6 addresses to settle" 5000 addrs_settled rx
 }
 
 # snap FILE: host, router (if it runs) and files into FILE, once things have settled.
