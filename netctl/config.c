@@ -1756,6 +1756,31 @@ static void verify_ipv6(struct parser *p)
 		}
 }
 
+/* Like perr(), for what is accepted but worth saying: a "FILE:LINE: ..." note. */
+static void pnote(struct parser *p, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void pnote(struct parser *p, unsigned line, const char *fmt, ...)
+{
+	struct conf *c = &p->c;
+	size_t size = sizeof(c->notes[0]);
+	int o = 0;
+	char *m;
+	va_list ap;
+
+	if (c->n_notes >= ARRAY_SIZE(c->notes))
+		return;
+	m = c->notes[c->n_notes++];
+	if (line >= OVERRIDE_LINE)
+		o = snprintf(m, size, "%s: ", p->ov[line - OVERRIDE_LINE].origin);
+	else if (line)
+		o = snprintf(m, size, "%s:%u: ", p->name, line);
+	if (o < 0 || (size_t)o >= size)
+		o = 0;
+	va_start(ap, fmt);
+	vsnprintf(m + o, size - (size_t)o, fmt, ap);
+	va_end(ap);
+}
+
 /* A fixed uplink address: the gateway inside its subnet, and what DHCP gave is given otherwise. */
 static void verify_uplink(struct parser *p)
 {
@@ -1780,6 +1805,22 @@ static void verify_uplink(struct parser *p)
 		    c->uplink_gw4.s_addr == c->uplink_ip4.s_addr)
 			perr(p, blame(p, K_UPLINK_IPV4, K_UPLINK_GATEWAY4),
 			     "uplink_gateway4 is not another address of uplink_ipv4's subnet");
+	}
+	/* Server mode leases pool addresses with uplink_ipv4's netmask: outside its
+	 * subnet they are addresses the LAN does not route here. Static guests
+	 * (LXC's lines) still work, so a note, not an error; a pool set in the
+	 * file says server mode is meant even when `check` reads it as desktop. */
+	if (fixed4 && c->uplink_plen4 <= 30 && usable(p, K_UPLINK_IPV4, K_IPV4_POOL) &&
+	    (c->mode == MODE_SERVER || p->line[K_IPV4_POOL])) {
+		uint32_t mask = ~0u << (32 - c->uplink_plen4), net = ip4_h(c->uplink_ip4) & mask;
+		char r[CONF_MAX_LINE + 1];
+
+		format_ipv4_pool(c, r);
+		if ((ip4_h(c->pool_start) & mask) != net || (ip4_h(c->pool_end) & mask) != net)
+			pnote(p, blame(p, K_IPV4_POOL, K_UPLINK_IPV4),
+			      "[server] ipv4_pool %s is not inside uplink_ipv4's subnet /%u: pool "
+			      "guests would lease addresses the LAN does not route to this host",
+			      r, c->uplink_plen4);
 	}
 	if (fixed6 && !c->ipv6 && usable(p, K_UPLINK_IPV6, K_IPV6_ENABLE))
 		perr(p, blame(p, K_UPLINK_IPV6, K_IPV6_ENABLE),

@@ -96,9 +96,10 @@ struct conf {
 	struct in6_addr uplink_ip6;
 	uint8_t uplink_plen6;
 	struct in6_addr uplink_gw6;
-	/* Keys that are accepted but deprecated, one "FILE:LINE: ..." note each. */
+	/* What is accepted but worth saying (deprecated keys, a pool that a fixed
+	 * uplink address cannot serve): one "FILE:LINE: ..." note each. */
 	unsigned n_notes;
-	char notes[2][256];
+	char notes[4][256];
 
 	/* [ipv4] */
 	struct ip4_net guest_subnet;

@@ -94,41 +94,70 @@ static void prune_dir(const struct paths *p, const char *rel, const struct regis
 	closedir(d);
 }
 
+/* Directories deeper than this below lxtg/run or lxtg/state are left as they are. */
+#define HAND_OVER_DEPTH 8
+
+/*
+ * Hand directory @fd (taken over: closed here), and what is below it, to
+ * host uid and gid @id. Nothing is followed: a symlink stays as it is, a
+ * subdirectory is opened with O_NOFOLLOW below its parent's descriptor, and a
+ * file with more than one link is left alone (a hard link the router made to
+ * a file of the host, where protected_hardlinks is off, would hand that file
+ * to the router).
+ */
+static int hand_over_dir(int fd, uid_t id, unsigned depth)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (fchown(fd, id, id) < 0 || !(d = fdopendir(fd))) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < HAND_OVER_DEPTH) {
+			int sub = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0)
+				hand_over_dir(sub, id, depth + 1);
+		} else if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode) && st.st_nlink == 1 &&
+			   (st.st_uid != id || st.st_gid != id)) {
+			fchownat(dirfd(d), de->d_name, id, id, AT_SYMLINK_NOFOLLOW);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 /*
  * The router writes only to lxtg/run and lxtg/state: they and what is in them
- * belong to root inside the router, which is host uid @id (router_idmap; 0
- * when off, which also takes back what a router with a user namespace left).
- * Nothing is followed: a symlink the router planted stays as it is.
+ * (subdirectories too) belong to root inside the router, which is host uid
+ * @id (router_idmap; 0 when off, which also takes back what a router with a
+ * user namespace left).
  */
 static int hand_over(const struct paths *p, uid_t id, struct errmsg *e)
 {
-	static const char *const dirs[] = {"lxtg/run", "lxtg/run/dnsmasq.d", "lxtg/state"};
+	static const char *const dirs[] = {"lxtg/run", "lxtg/state"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		char dir[PATH_MAX];
-		struct dirent *de;
-		struct stat st;
-		DIR *d;
-		int fd;
+		int fd, r;
 
 		if (pathf(dir, sizeof(dir), "%s/%s", p->rootfs, dirs[i]) < 0)
 			return fail(e, -ENAMETOOLONG, "%s: path too long", p->rootfs);
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return fail(e, -errno, "%s: %s", dir, strerror(errno));
-		if (fchown(fd, id, id) < 0 || !(d = fdopendir(fd))) {
-			int r = -errno;
-
-			close(fd);
+		r = hand_over_dir(fd, id, 0);
+		if (r < 0)
 			return fail(e, r, "handing %s to the router: %s", dir, strerror(-r));
-		}
-		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode) &&
-			    (st.st_uid != id || st.st_gid != id))
-				fchownat(dirfd(d), de->d_name, id, id, AT_SYMLINK_NOFOLLOW);
-		closedir(d);
 	}
 	return 0;
 }

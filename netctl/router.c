@@ -392,7 +392,8 @@ static int up_pool(struct up *u, struct errmsg *e)
 		log_info("note: %s: a /%u has no room for pool guests on its subnet, so they get "
 			 "no DHCP lease (LXC's static lines only)",
 			 what, plen);
-	else if (c->mode == MODE_SERVER && !inside)
+	/* A fixed uplink_ipv4: the config's own note says it (with FILE:LINE). */
+	else if (c->mode == MODE_SERVER && !inside && c->attach == ATTACH_ROUTED)
 		log_info("note: [server] ipv4_pool is not inside %s's subnet /%u: pool guests "
 			 "would lease addresses the LAN does not route to this host",
 			 what, plen);

@@ -140,8 +140,11 @@ up_with() {
 		"$1" "$2" "$SB_LAN_V4" >"$SB_CONF" && lx up server >"$SB_TMP/up.out" 2>&1
 }
 t_ok "up server with uplink_ipv4 = 192.0.2.61/26 (the pool lies outside it)" up_with 192.0.2.61/26 "$SB_LAN_V4"
-t_ok "up says the pool is not inside uplink_ipv4's subnet" \
-	grep -q "note: \[server\] ipv4_pool is not inside uplink_ipv4's subnet /26" "$SB_TMP/up.out"
+t_ok "up notes, with FILE:LINE, that the pool is not inside uplink_ipv4's subnet" \
+	grep -q "note: $SB_CONF:8: \[server\] ipv4_pool 192.0.2.100-192.0.2.101 is not inside uplink_ipv4's subnet /26" "$SB_TMP/up.out"
+t_is "... once" "$(grep -c 'is not inside' "$SB_TMP/up.out")" 1
+lx check >"$SB_TMP/check.out" 2>&1
+t_ok "check says it too" grep -q "config: $SB_CONF:8: \[server\] ipv4_pool .* is not inside uplink_ipv4's subnet /26" "$SB_TMP/check.out"
 t_ok "up server with uplink_ipv4 = 192.0.2.60/31" up_with 192.0.2.60/31 192.0.2.61
 t_ok "up says a /31 leaves no room for pool leases" grep -q "note: uplink_ipv4: a /31 has no room for pool guests" "$SB_TMP/up.out"
 t_ok "... and pool.conf is empty" test ! -s "$SB_STATE/router/rootfs/lxtg/run/dnsmasq.d/pool.conf"

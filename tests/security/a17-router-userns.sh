@@ -20,7 +20,10 @@
 #    router sees: its rootfs, /usr, lxtg-init, /proc/sys, /sys, a remount, a device node;
 #  - the router still does its work: it writes its own files in lxtg/run and lxtg/state
 #    (owned by the mapped uid on the host), leases, resolves, routes;
-#  - switched back to off, the files the mapped root left are the host root's again.
+#  - `up` hands a hard link to a host file (as a router could make where protected_hardlinks
+#    is off) to nobody: the file stays root's and unwritable from inside;
+#  - switched back to off, the files the mapped root left are the host root's again, in the
+#    directories it made too.
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck source=tests/security/lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/security/lib.sh"
@@ -131,9 +134,19 @@ t_is "dnsmasq's lease file on the host belongs to the mapped uid" \
 	"$(stat -c %u "$SB_STATE/router/rootfs/lxtg/state/dnsmasq.leases")" "$BASE"
 t_ok "the lease file names vic" grep -q " ${G4[vic]} " "$SB_STATE/router/rootfs/lxtg/state/dnsmasq.leases"
 t_is "the router's uplink lease files belong to the mapped uid" "$(stat -c %u "$RUN/resolv.conf" "$RUN/uplink.bound" | sort -u)" "$BASE"
+# What the router makes below its directories is its own; a hard link to a host file is not
+# handed over (the router cannot make one where protected_hardlinks is on; the test makes it
+# as root, as a router could where it is off).
+t_ok "the router makes a directory tree with a file in lxtg/state" \
+	as_router 'mkdir -p /lxtg/state/sub/deeper && touch /lxtg/state/sub/deeper/f'
+t_ok "a root-owned host file, hard-linked into lxtg/run" \
+	eval 'printf "host\n" >"$SB_TMP/victim" && ln "$SB_TMP/victim" "$RUN/victim-link"'
 rpid_before=$RPID
 t_ok "up again" sec_up desktop
 t_is "the same router runs (no restart)" "$RPID" "$rpid_before"
+t_is "the hard-linked host file still belongs to the host's root" "$(stat -c %u:%g "$SB_TMP/victim")" "0:0"
+t_ok "... and root in the router cannot write it" refused 'echo owned >> /lxtg/run/victim-link' 'Permission denied'
+rm -f "$RUN/victim-link"
 
 # ---- back to off: the files are the host root's again
 t_ok "up with router_idmap = off again" sec_up desktop 'router_idmap = off'
@@ -141,6 +154,8 @@ t_is "the router's processes are host uid 0 again" "$(uid_set)" "0 65534"
 t_is "the router's directory is root's 0700 again" "$(stat -c '%u:%g %a' "$SB_STATE/router")" "0:0 700"
 t_is "lxtg/run and lxtg/state belong to the host's root again" \
 	"$(stat -c %u "$RUN" "$RUN/resolv.conf" "$SB_STATE/router/rootfs/lxtg/state" | sort -u)" "0"
+t_is "... and so does what the router made below them" "$(cd "$SB_STATE/router/rootfs/lxtg/state" &&
+	stat -c %u:%g sub sub/deeper sub/deeper/f | sort -u)" "0:0"
 t_ok "vic reaches the LAN and resolves" vic_works
 
 t_ok "down" lx down

@@ -661,6 +661,33 @@ static void test_three_errors(void)
 		   "three errors: third");
 }
 
+/* A pool outside a fixed uplink_ipv4's subnet is accepted, with a FILE:LINE note; inside, none. */
+static void test_pool_note(void)
+{
+	static const char fmt[] = "[network]\n"
+				  "uplink = eth0\n"
+				  "uplink_ipv4 = %s\n"
+				  "uplink_gateway4 = 192.0.2.1\n"
+				  "[dns]\n"
+				  "upstream = 192.0.2.1\n"
+				  "[server]\n"
+				  "ipv4_pool = 192.0.2.100-192.0.2.101\n";
+	char text[sizeof(fmt) + 32];
+	struct conf c;
+	struct conf_errors e;
+
+	snprintf(text, sizeof(text), fmt, "192.0.2.61/26");
+	tap_ok(parse_str(text, &c, &e) == 0, "pool outside uplink_ipv4's /26: accepted");
+	tap_ok(c.n_notes == 1, "... with one note (got %u)", c.n_notes);
+	tap_is_str(c.n_notes ? c.notes[0] : "",
+		   "t.conf:8: [server] ipv4_pool 192.0.2.100-192.0.2.101 is not inside "
+		   "uplink_ipv4's subnet /26: pool guests would lease addresses the LAN does not "
+		   "route to this host",
+		   "... that names the pool's line");
+	snprintf(text, sizeof(text), fmt, "192.0.2.61/24");
+	tap_ok(parse_str(text, &c, &e) == 0 && c.n_notes == 0, "pool inside uplink_ipv4's /24: no note");
+}
+
 static void test_round_trip(void)
 {
 	static const char *const texts[] = {
@@ -797,6 +824,7 @@ int main(void)
 	test_bad();
 	test_bad_bytes();
 	test_three_errors();
+	test_pool_note();
 	test_round_trip();
 	test_load();
 	return tap_done();
