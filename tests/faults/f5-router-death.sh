@@ -59,6 +59,10 @@ done
 t_ok "after the kills g1 leases $G1 again" grep_out "ip='$G1'" guest_lease g1
 
 # ====================================================================== 2. radvd
+# g1 solicits from an address it holds: wait until DAD is over for its link-local (rdisc6 fails
+# with EADDRNOTAVAIL while every address of eth0 is tentative; a fast run got here before that).
+g1_addrs_settled() { ! gx g1 ip -6 addr show dev eth0 | grep -q tentative; }
+sb_wait_for "g1's IPv6 addresses to settle" 5000 g1_addrs_settled
 gx g1 tcpdump -n -l -i eth0 --immediate-mode 'icmp6 and ip6[40] == 134' >"$SB_TMP/ra.cap" 2>"$SB_TMP/ra.err" &
 CAP=$!
 sb_on_cleanup stop_pid "$CAP"

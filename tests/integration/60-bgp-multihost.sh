@@ -298,6 +298,9 @@ t_ok "with the socket back, status on a shows two sessions" test "$(lxh a status
 
 # ---- down leaves nothing
 empty_ns() { test -z "$(ip netns pids "$1")"; }
+links_of() { ip -n "$1" -o link | awk -F': ' '{ print $2 }' | cut -d@ -f1 | sort | xargs; }
+# The guest's veth goes with its netns, which the kernel tears down after its last process.
+only_lo_eth0() { test "$(links_of "$1")" = "eth0 lo"; }
 sb_peer_exec birdc -s "$SB_TMP/rogue.ctl" down >/dev/null 2>&1
 for h in a b c; do
 	bp=$(birds_of "$h")
@@ -307,6 +310,7 @@ for h in a b c; do
 	hx "$h" lxc-stop -k -P "$SB_TMP/$h/lxc" -n "$(gname "$h")" >/dev/null 2>&1
 	t_ok "... with its guest stopped, no process is left in $h's namespace" \
 		sb_wait_for "$h empty" 3000 empty_ns "${NS[$h]}"
-	t_is "... and no link but lo and eth0" "$(ip -n "${NS[$h]}" -o link | awk -F': ' '{ print $2 }' | cut -d@ -f1 | sort | xargs)" "eth0 lo"
+	sb_wait_for "$h's guest veth to go" 10000 only_lo_eth0 "${NS[$h]}" >/dev/null 2>&1
+	t_is "... and no link but lo and eth0" "$(links_of "${NS[$h]}")" "eth0 lo"
 done
 t_done
