@@ -68,6 +68,31 @@ t_ok "rogue DHCPv6: the rogue_dhcp counter moved" counter_above rogue_dhcp "$bef
 t_ok "rogue DHCPv6: vic has no address from the rogue range" not grep_out 'fd00:aaaa:254::1[0-9a-f]{3}' in_guest vic ip -6 addr
 kill "$rogue"
 
+# ---- the guard's fast path ends where the DHCP checks begin: UDP from port 67 is a DHCP
+# server's, whatever its destination port; from any other port it is plain traffic. evil sends
+# both to vic from its own MAC and address (scapy), with a marker that vic counts.
+# udp_to_vic SPORT MARKER: five datagrams from evil (port SPORT) to vic's port 9.
+udp_to_vic() {
+	sec_py evil "${GMAC[evil]}" "${G4[evil]}" "${GMAC[vic]}" "${G4[vic]}" "$1" "$2" 2>/dev/null <<'PY'
+import sys
+from scapy.all import Ether, IP, UDP, Raw, sendp, conf
+conf.verb = 0
+emac, src, vmac, dst, sport, marker = sys.argv[1:7]
+sendp([Ether(src=emac, dst=vmac) / IP(src=src, dst=dst) / UDP(sport=int(sport), dport=9) /
+       Raw(marker.encode())] * 5, iface="eth0", inter=0.05)
+PY
+}
+marker=LXTG-A7-UDP-$$
+sniff_start plain vic eth0 "$marker"
+udp_to_vic 1067 "$marker"
+t_is "control: UDP from port 1067 reaches vic (5 sent)" "$(sniff_stop plain)" 5
+marker=LXTG-A7-S67-$$
+before=$(counter rogue_dhcp)
+sniff_start s67 vic eth0 "$marker"
+udp_to_vic 67 "$marker"
+t_is "UDP from port 67 to a port other than 68: none reaches vic" "$(sniff_stop s67)" 0
+t_ok "... the rogue_dhcp counter moved by the 5 sent" counter_moved_by rogue_dhcp "$before" 5
+
 # ---- DHCP messages in another guest's name: DECLINE and RELEASE of web's reserved address
 # (dnsmasq would disable a declined static address for 10 minutes and drop a released lease)
 sec_py evil "${GMAC[evil]}" "${GMAC[web]}" "${G4[web]}" "$R4" 2>/dev/null <<'PY'
