@@ -394,7 +394,14 @@ int cmd_plug(const struct ctx *ctx, int argc, char **argv)
 	r = nlk_open(&nl);
 	if (r < 0)
 		return finish(fail(&e, r, "plug: netlink: %s", strerror(-r)), &e);
-	r = segment_plug(holder, nl, port, &e);
+	/* The guest's MAC and address for the port's fast path: read without the
+	 * lock (the registry is replaced whole, never written in place). */
+	struct registry reg = {0};
+	const struct guest *g = registry_load(ctx->state_dir, &reg) == 0 ?
+				registry_find(&reg, argv[1]) : NULL;
+
+	r = segment_plug(holder, nl, port, g, &e);
+	registry_free(&reg);
 	nlk_close(nl);
 	return finish(r, &e);
 }

@@ -356,7 +356,7 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 		return 0;
 	}
 	if (nlk_ifindex(nl, port) > 0) { /* parked in the host */
-		r = segment_plug(holder, nl, port, e);
+		r = segment_plug(holder, nl, port, g, e);
 		nlk_close(nl);
 		return r;
 	}
@@ -379,7 +379,7 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 		nlk_close(nl);
 		return fail(e, r, "moving the link into container %s (has it an eth0?)", g->name);
 	}
-	r = segment_plug(holder, nl, port, e);
+	r = segment_plug(holder, nl, port, g, e);
 	nlk_close(nl);
 	if (r < 0)
 		return r;

@@ -60,6 +60,10 @@
 	  (struct nlk * n, int ifindex, int family, struct nlk_addr *out, size_t max),             \
 	  (n, ifindex, family, out, max))                                                          \
 	X(nlk_tx_csum_off, (struct nlk * n, const char *ifname), (n, ifname))                     \
+	X(nlk_port_fastpath,                                                                       \
+	  (struct nlk * n, const char *port, const char *router_if, const uint8_t guest_mac[6],    \
+	   const struct in_addr *ip4),                                                             \
+	  (n, port, router_if, guest_mac, ip4))                                                    \
 	X(probe_arp, (const char *ifname, struct in_addr addr, int timeout_ms),                    \
 	  (ifname, addr, timeout_ms))                                                              \
 	X(probe_ndp, (const char *ifname, const struct in6_addr *addr, int timeout_ms),            \

@@ -19,6 +19,10 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
+#include <netlink/route/qdisc.h>
+#include <linux/pkt_sched.h>
+#include <linux/pkt_cls.h>
+#include <linux/tc_act/tc_mirred.h>
 
 #include "netlink.h"
 #include "util.h"
@@ -984,4 +988,190 @@ int nlk_tx_csum_off(struct nlk *n, const char *ifname)
 		return -ENAMETOOLONG;
 	ifr.ifr_data = (void *)&ev;
 	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+}
+
+/*
+ * The guest port's fast path (segment.c). The port's ingress qdisc holds two
+ * u32 filters that hand DHCP to the bridge (classified, no action: the frame
+ * goes on as before) and one that takes an IPv4 frame from the guest's own MAC
+ * and address to the router's MAC straight into @router_if's receive path
+ * (mirred ingress redirect), past the bridge and its guard chain, whose
+ * verdict for such a frame is known: the same checks as ip4_in, on the same
+ * frame. The port gets the router's MAC, so that the frame is the router's own
+ * (PACKET_HOST) when it arrives there; and a static FDB entry for the guest's
+ * MAC, which the bridge would otherwise learn only from the frames that still
+ * cross it. Offsets are from the IPv4 header (u32 keys are 32-bit aligned; the
+ * MAC header is 14 bytes before it). Replaces what was there; on failure
+ * nothing of the filters is left.
+ */
+#define FP_HANDLE TC_H_MAKE(TC_H_INGRESS, 0)
+
+static int fp_qdisc(struct nlk *n, int ifindex, bool add)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct nl_msg *msg = NULL;
+	int r;
+
+	if (!q)
+		return -ENOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
+	rtnl_tc_set_handle(TC_CAST(q), FP_HANDLE);
+	r = rtnl_tc_set_kind(TC_CAST(q), "ingress");
+	if (r >= 0)
+		r = add ? rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, &msg)
+			: rtnl_qdisc_build_delete_request(q, &msg);
+	r = r < 0 ? nle_to_errno(r) : msg ? talk(n, msg) : -ENOMEM;
+	nlmsg_free(msg);
+	rtnl_qdisc_put(q);
+	return r;
+}
+
+struct fp_key {
+	int off;
+	uint32_t val, mask; /* host order */
+};
+
+/* One u32 filter on @ifindex's ingress: all of @k match (offsets from the IPv4
+ * header), then the frame goes on as before (@redirect_to 0) or into the
+ * receive path of @redirect_to (mirred ingress redirect). Built by hand:
+ * libnl's mirred knows only the egress actions. */
+static int fp_filter(struct nlk *n, int ifindex, uint16_t prio, const struct fp_key *k, size_t nk,
+		     int redirect_to)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = FP_HANDLE,
+		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_IP)),
+	};
+	uint8_t sel[sizeof(struct tc_u32_sel) + 8 * sizeof(struct tc_u32_key)] = {0};
+	struct tc_u32_sel *hdr = (struct tc_u32_sel *)sel;
+	struct tc_mirred mirred = {
+		.action = TC_ACT_STOLEN,
+		.eaction = TCA_INGRESS_REDIR,
+		.ifindex = (uint32_t)redirect_to,
+	};
+	struct nlattr *opt, *acts, *act, *aopt;
+	struct nl_msg *msg;
+	int r = -ENOMEM;
+
+	if (nk > 8)
+		return -EINVAL;
+	hdr->flags = TC_U32_TERMINAL;
+	hdr->nkeys = (unsigned char)nk;
+	for (size_t i = 0; i < nk; i++) {
+		struct tc_u32_key key = {
+			.mask = htonl(k[i].mask),
+			.val = htonl(k[i].val & k[i].mask),
+			.off = k[i].off,
+		};
+
+		memcpy(sel + sizeof(*hdr) + i * sizeof(key), &key, sizeof(key));
+	}
+	msg = nlmsg_alloc_simple(RTM_NEWTFILTER, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, TCA_KIND, "u32") < 0 || !(opt = nla_nest_start(msg, TCA_OPTIONS)) ||
+	    nla_put(msg, TCA_U32_SEL, (int)(sizeof(*hdr) + nk * sizeof(struct tc_u32_key)), sel) < 0)
+		goto out;
+	if (!redirect_to) {
+		if (nla_put_u32(msg, TCA_U32_CLASSID, TC_H_MAKE(1u << 16, 1)) < 0)
+			goto out;
+	} else {
+		if (!(acts = nla_nest_start(msg, TCA_U32_ACT)) || !(act = nla_nest_start(msg, 1)) ||
+		    nla_put_string(msg, TCA_ACT_KIND, "mirred") < 0 ||
+		    !(aopt = nla_nest_start(msg, TCA_ACT_OPTIONS)) ||
+		    nla_put(msg, TCA_MIRRED_PARMS, sizeof(mirred), &mirred) < 0)
+			goto out;
+		nla_nest_end(msg, aopt);
+		nla_nest_end(msg, act);
+		nla_nest_end(msg, acts);
+	}
+	nla_nest_end(msg, opt);
+	r = talk(n, msg);
+out:
+	nlmsg_free(msg);
+	return r;
+}
+
+static int fdb_static(struct nlk *n, int ifindex, const uint8_t mac[6])
+{
+	struct rtnl_neigh *ne = rtnl_neigh_alloc();
+	struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
+	struct nl_msg *msg = NULL;
+	int r = -ENOMEM;
+
+	if (ne && a) {
+		rtnl_neigh_set_family(ne, AF_BRIDGE);
+		rtnl_neigh_set_ifindex(ne, ifindex);
+		rtnl_neigh_set_lladdr(ne, a);
+		rtnl_neigh_set_state(ne, NUD_NOARP);
+		rtnl_neigh_set_flags(ne, NTF_MASTER);
+		r = rtnl_neigh_build_add_request(ne, NLM_F_CREATE | NLM_F_REPLACE, &msg);
+		r = r < 0 ? nle_to_errno(r) : msg ? talk(n, msg) : -ENOMEM;
+	}
+	nlmsg_free(msg);
+	nl_addr_put(a);
+	if (ne)
+		rtnl_neigh_put(ne);
+	return r;
+}
+
+int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
+		      const uint8_t guest_mac[6], const struct in_addr *ip4)
+{
+	struct rtnl_link *rl = NULL;
+	struct nl_addr *ra;
+	uint8_t rmac[6];
+	int pidx = nlk_ifindex(n, port), ridx, r;
+
+	if (pidx < 0)
+		return pidx;
+	r = fp_qdisc(n, pidx, false);
+	if (r < 0 && r != -ENOENT && r != -EINVAL)
+		return r;
+	if (!ip4 || !ip4->s_addr)
+		return 0;
+	r = get_link(n, router_if, &rl);
+	if (r < 0)
+		return r;
+	ridx = rtnl_link_get_ifindex(rl);
+	ra = rtnl_link_get_addr(rl);
+	if (!ra || nl_addr_get_len(ra) != 6) {
+		rtnl_link_put(rl);
+		return -EADDRNOTAVAIL;
+	}
+	memcpy(rmac, nl_addr_get_binary_addr(ra), 6);
+	rtnl_link_put(rl);
+
+	const uint8_t *g = guest_mac;
+	const struct fp_key ihl5 = {0, 0x05000000, 0x0f000000},
+			    udp = {8, 0x00000011, 0x000000ff};
+	const struct fp_key from67[] = {ihl5, udp, {20, 67u << 16, 0xffff0000}};
+	const struct fp_key to67[] = {ihl5, udp, {20, 67, 0x0000ffff}};
+	const struct fp_key fast[] = {
+		ihl5,
+		{12, ntohl(ip4->s_addr), 0xffffffff},
+		{-16, (uint32_t)rmac[0] << 8 | rmac[1], 0x0000ffff},
+		{-12, (uint32_t)rmac[2] << 24 | rmac[3] << 16 | rmac[4] << 8 | rmac[5], 0xffffffff},
+		{-8, (uint32_t)g[0] << 24 | g[1] << 16 | g[2] << 8 | g[3], 0xffffffff},
+		{-4, (uint32_t)g[4] << 24 | g[5] << 16 | ETH_P_IP, 0xffffffff},
+	};
+
+	r = nlk_link_set_mac(n, port, rmac);
+	if (r == 0)
+		r = fdb_static(n, pidx, guest_mac);
+	if (r == 0)
+		r = fp_qdisc(n, pidx, true);
+	if (r == 0)
+		r = fp_filter(n, pidx, 1, from67, ARRAY_SIZE(from67), 0);
+	if (r == 0)
+		r = fp_filter(n, pidx, 2, to67, ARRAY_SIZE(to67), 0);
+	if (r == 0)
+		r = fp_filter(n, pidx, 3, fast, ARRAY_SIZE(fast), ridx);
+	if (r < 0)
+		fp_qdisc(n, pidx, false);
+	return r;
 }

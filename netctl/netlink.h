@@ -92,6 +92,10 @@ struct nlk_addr {
 int nlk_addr_list(struct nlk *n, int ifindex, int family, struct nlk_addr *out, size_t max);
 /* Turn off tx checksum offload of @ifname (ethtool; a veth never fills in dnsmasq's partial sums). */
 int nlk_tx_csum_off(struct nlk *n, const char *ifname);
+/* A guest port's fast path past the bridge for its own IPv4 frames to the router
+ * (see netlink.c); @ip4 NULL or 0.0.0.0: only removes it. 0 or -errno. */
+int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
+		      const uint8_t guest_mac[6], const struct in_addr *ip4);
 /* First global-scope address of @family on @ifindex (0 and the address, or -ENOENT). */
 int nlk_addr_first_global(struct nlk *n, int ifindex, int family, void *ret_addr,
 			  uint8_t *ret_plen);

@@ -434,7 +434,18 @@ int segment_links(const struct paths *p, const struct conf *c, const struct rout
 	return bridge_new;
 }
 
-int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg *e)
+/* The port's fast path (nlk_port_fastpath), in the segment; a failure costs only the shortcut. */
+static void port_fastpath(struct nlk *seg, const char *port, const struct guest *g)
+{
+	int r = nlk_port_fastpath(seg, port, ROUTER_GUEST_IF, g ? g->mac : NULL, g ? &g->ip4 : NULL);
+
+	if (r < 0)
+		fprintf(stderr, "lxctogo-net: warning: %s: no fast path past the guest bridge (%s); "
+				"its frames take the bridge\n", port, nlk_strerror(seg, r));
+}
+
+int segment_plug(pid_t holder, struct nlk *host, const char *port, const struct guest *g,
+		 struct errmsg *e)
 {
 	struct nlk *seg = NULL;
 	_cleanup_close_ int nsfd = -1;
@@ -457,6 +468,8 @@ int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg
 		r = sysctl_ensuref("1", "net/ipv6/conf/%s/disable_ipv6", port);
 	if (r == 0)
 		r = nlk_link_set_master(seg, port, ROUTER_GUEST_IF);
+	if (r == 0)
+		port_fastpath(seg, port, g);
 	if (r == 0)
 		r = nlk_link_up(seg, port, 0);
 	if (r < 0) {
@@ -481,7 +494,7 @@ int segment_plug_all(pid_t holder, struct nlk *host, const struct registry *reg,
 
 		if (guest_port_name(reg->guests[i].name, port) < 0 || nlk_ifindex(host, port) < 0)
 			continue;
-		r = segment_plug(holder, host, port, e);
+		r = segment_plug(holder, host, port, &reg->guests[i], e);
 		if (r < 0)
 			return r;
 	}
@@ -496,6 +509,8 @@ int segment_plug_all(pid_t holder, struct nlk *host, const struct registry *reg,
 		if (guest_port_name(reg->guests[i].name, port) < 0 || nlk_ifindex(seg, port) < 0)
 			continue;
 		r = nlk_link_set_master(seg, port, ROUTER_GUEST_IF);
+		if (r == 0)
+			port_fastpath(seg, port, &reg->guests[i]);
 		if (r == 0)
 			r = nlk_link_up(seg, port, 0);
 		if (r < 0)

@@ -62,9 +62,14 @@ int segment_links(const struct paths *p, const struct conf *c, const struct rout
  * segment_plug - move the guest port @port from this namespace (the host's)
  * into the segment of @holder and onto the guest bridge. A port already in
  * the segment is only put on the bridge. When the bridge is gone (the router
- * is going down) the port goes back to the host: parked, not lost.
+ * is going down) the port goes back to the host: parked, not lost. With @g
+ * (the port's guest, with an IPv4 address), the port also gets the fast path
+ * past the bridge for the guest's own IPv4 frames to the router
+ * (nlk_port_fastpath); a kernel without u32 or mirred only loses the
+ * shortcut, with a warning.
  */
-int segment_plug(pid_t holder, struct nlk *host, const char *port, struct errmsg *e);
+int segment_plug(pid_t holder, struct nlk *host, const char *port, const struct guest *g,
+		 struct errmsg *e);
 /* The ports of @reg's guests that wait in the host namespace go into the segment, and every
  * guest port in the segment goes on the guest bridge (a bridge made anew has no ports). */
 int segment_plug_all(pid_t holder, struct nlk *host, const struct registry *reg,
