@@ -1148,7 +1148,7 @@ int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
 
 	const uint8_t *g = guest_mac;
 	const struct fp_key ihl5 = {0, 0x05000000, 0x0f000000},
-			    udp = {8, 0x00000011, 0x000000ff};
+			    udp = {8, 0x00110000, 0x00ff0000}; /* protocol, byte 9 */
 	const struct fp_key from67[] = {ihl5, udp, {20, 67u << 16, 0xffff0000}};
 	const struct fp_key to67[] = {ihl5, udp, {20, 67, 0x0000ffff}};
 	const struct fp_key fast[] = {
