@@ -1096,6 +1096,24 @@ out:
 	return r;
 }
 
+/* Remove the filters of priority @prio from @ifindex's ingress (none there: 0). */
+static int fp_filter_del(struct nlk *n, int ifindex, uint16_t prio)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = FP_HANDLE,
+		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_IP)),
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELTFILTER, NLM_F_REQUEST);
+	int r = -ENOMEM;
+
+	if (msg && nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) == 0)
+		r = talk(n, msg);
+	nlmsg_free(msg);
+	return r == -ENOENT || r == -EINVAL ? 0 : r;
+}
+
 static int fdb_static(struct nlk *n, int ifindex, const uint8_t mac[6])
 {
 	struct rtnl_neigh *ne = rtnl_neigh_alloc();
@@ -1129,11 +1147,10 @@ int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
 
 	if (pidx < 0)
 		return pidx;
-	r = fp_qdisc(n, pidx, false);
-	if (r < 0 && r != -ENOENT && r != -EINVAL)
-		return r;
-	if (!ip4 || !ip4->s_addr)
-		return 0;
+	if (!ip4 || !ip4->s_addr) {
+		r = fp_qdisc(n, pidx, false);
+		return r == -ENOENT || r == -EINVAL ? 0 : r;
+	}
 	r = get_link(n, router_if, &rl);
 	if (r < 0)
 		return r;
@@ -1160,11 +1177,32 @@ int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
 		{-4, (uint32_t)g[4] << 24 | g[5] << 16 | ETH_P_IP, 0xffffffff},
 	};
 
-	r = nlk_link_set_mac(n, port, rmac);
+	/* Only when it differs: setting a link's MAC, even to the same one, is a
+	 * NETDEV_CHANGEADDR, and the bridge redoes its local entries for it. */
+	struct rtnl_link *pl = NULL;
+	struct nl_addr *pa;
+
+	r = get_link(n, port, &pl);
+	if (r < 0)
+		return r;
+	pa = rtnl_link_get_addr(pl);
+	bool same = pa && nl_addr_get_len(pa) == 6 && !memcmp(nl_addr_get_binary_addr(pa), rmac, 6);
+
+	rtnl_link_put(pl);
+	if (!same)
+		r = nlk_link_set_mac(n, port, rmac);
 	if (r == 0)
 		r = fdb_static(n, pidx, guest_mac);
-	if (r == 0)
+	/* A qdisc that is there stays: adding or removing one deactivates the
+	 * link for a moment (frames to the guest are dropped), so `up` under
+	 * traffic only replaces the filters, the redirect first out, last in. */
+	if (r == 0) {
 		r = fp_qdisc(n, pidx, true);
+		if (r == -EEXIST)
+			r = 0;
+	}
+	for (uint16_t prio = 3; prio >= 1 && r == 0; prio--)
+		r = fp_filter_del(n, pidx, prio);
 	if (r == 0)
 		r = fp_filter(n, pidx, 1, from67, ARRAY_SIZE(from67), 0);
 	if (r == 0)
