@@ -65,7 +65,10 @@ t_ok "status (text) shows them on a 'learned:' line" grep_out "learned:.* $VS( |
 # ---- evil tries to take vic's stable address
 nd0=$(counter nd_spoof) ip0=$(counter ip_spoof)
 in_guest evil ip -6 addr add "$VS/64" dev eth0
-sleep 2 # DAD (1 s): vic would defend it, but evil's NS never reaches vic
+# DAD (1 s): vic would defend it, but evil's NS never reaches vic. Until it is over evil's ping
+# never leaves (EADDRNOTAVAIL) and proves nothing: wait (<= 5 s) for it, as a slow run needs.
+evil_holds_vs() { in_guest evil ip -6 -o addr show dev eth0 -tentative | grep -q " $VS/64 "; }
+sb_wait_for "evil's DAD for vic's address" 5000 evil_holds_vs >&2
 t_ok "evil's DAD for vic's address was dropped (nd_spoof moved)" test "$(counter nd_spoof)" -gt "$nd0"
 t_ok "evil cannot reach the LAN from vic's address" not from6 evil "$VS" "$SB_PEER_V6"
 t_ok "... and the ip_spoof counter moved" test "$(counter ip_spoof)" -gt "$ip0"
