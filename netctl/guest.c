@@ -351,9 +351,10 @@ static int hotplug(const struct paths *p, const struct conf *c, const struct gue
 	r = nlk_open(&nl);
 	if (r < 0)
 		return fail(e, r, "netlink: %s", strerror(-r));
-	if (port_in_segment(holder, port)) {
+	if (port_in_segment(holder, port)) { /* converge: on the bridge, with its fast path */
+		r = segment_plug(holder, nl, port, g, e);
 		nlk_close(nl);
-		return 0;
+		return r;
 	}
 	if (nlk_ifindex(nl, port) > 0) { /* parked in the host */
 		r = segment_plug(holder, nl, port, g, e);
@@ -747,7 +748,8 @@ int guest_add(const struct paths *p, const struct conf *c, const struct guest_re
 		dns_files(p, c, &g, true, &ignore);
 		apply_elems(p, c, d, n, true, &ignore);
 		registry_del_guest(&reg, g.name);
-		registry_save(p->state, &reg);
+		if (registry_save(p->state, &reg) == 0)
+			unplug(p, &g); /* a port plugged meanwhile (see guest_del) */
 	}
 out:
 	registry_free(&reg);
@@ -821,6 +823,12 @@ int guest_del(const struct paths *p, const struct conf *c, const char *name, str
 		r = registry_save(p->state, &reg);
 	if (r < 0)
 		fail(e, r, "guest del: saving the registry: %s", strerror(-r));
+	/* A restart of the container since the first unplug made a new port,
+	 * and LXC's plug hook (no lock) may have given it the fast path from the
+	 * registry as it was: that port goes too, now that the registry no
+	 * longer has the guest. */
+	if (r == 0)
+		unplug(p, &g);
 out:
 	registry_free(&reg);
 	return r;

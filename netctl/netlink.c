@@ -1001,8 +1001,12 @@ int nlk_tx_csum_off(struct nlk *n, const char *ifname)
  * (PACKET_HOST) when it arrives there; and a static FDB entry for the guest's
  * MAC, which the bridge would otherwise learn only from the frames that still
  * cross it. Offsets are from the IPv4 header (u32 keys are 32-bit aligned; the
- * MAC header is 14 bytes before it). Replaces what was there; on failure
- * nothing of the filters is left.
+ * MAC header is 14 bytes before it). The two DHCP filters hold no identity:
+ * made once and kept, so that the redirect never exists without them, even
+ * when `plug` (no lock) and `up` do this at once. The redirect is replaced;
+ * on a failure it is removed (the frames take the bridge). With @ip4 NULL or
+ * 0.0.0.0 the qdisc and its filters go (the MAC and the FDB entry stay; they
+ * let nothing through).
  */
 #define FP_HANDLE TC_H_MAKE(TC_H_INGRESS, 0)
 
@@ -1045,7 +1049,8 @@ static int fp_filter(struct nlk *n, int ifindex, uint16_t prio, const struct fp_
 		.tcm_parent = FP_HANDLE,
 		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_IP)),
 	};
-	uint8_t sel[sizeof(struct tc_u32_sel) + 8 * sizeof(struct tc_u32_key)] = {0};
+	_Alignas(struct tc_u32_sel) uint8_t sel[sizeof(struct tc_u32_sel) +
+						 8 * sizeof(struct tc_u32_key)] = {0};
 	struct tc_u32_sel *hdr = (struct tc_u32_sel *)sel;
 	struct tc_mirred mirred = {
 		.action = TC_ACT_STOLEN,
@@ -1112,6 +1117,59 @@ static int fp_filter_del(struct nlk *n, int ifindex, uint16_t prio)
 		r = talk(n, msg);
 	nlmsg_free(msg);
 	return r == -ENOENT || r == -EINVAL ? 0 : r;
+}
+
+struct fp_dump {
+	uint16_t prio;
+	int found;
+};
+
+static int fp_dump_msg(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct fp_dump *d = arg;
+
+	if (h->nlmsg_type == RTM_NEWTFILTER && nlmsg_datalen(h) >= (int)sizeof(struct tcmsg) &&
+	    TC_H_MAJ(((struct tcmsg *)nlmsg_data(h))->tcm_info) >> 16 == d->prio)
+		d->found = 1;
+	return NL_OK;
+}
+
+/* Has @ifindex's ingress a filter of priority @prio? 1, 0 or -errno. A dump
+ * on a socket of its own, like route_walk. */
+static int fp_filter_has(int ifindex, uint16_t prio)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = FP_HANDLE,
+		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, 0),
+	};
+	struct fp_dump d = {.prio = prio};
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r == 0)
+		r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, fp_dump_msg, &d);
+	if (r == 0)
+		r = nl_send_simple(sk, RTM_GETTFILTER, NLM_F_DUMP, &tcm, sizeof(tcm));
+	if (r >= 0)
+		r = nl_recvmsgs_default(sk);
+	nl_socket_free(sk);
+	return r < 0 ? nle_to_errno(r) : d.found;
+}
+
+/* The DHCP filter of priority @prio, unless there is one: u32 takes a second
+ * one of a priority as another node, so adding it again would pile them up. */
+static int fp_filter_once(struct nlk *n, int ifindex, uint16_t prio, const struct fp_key *k,
+			  size_t nk)
+{
+	int r = fp_filter_has(ifindex, prio);
+
+	return r != 0 ? (r > 0 ? 0 : r) : fp_filter(n, ifindex, prio, k, nk, 0);
 }
 
 static int fdb_static(struct nlk *n, int ifindex, const uint8_t mac[6])
@@ -1201,15 +1259,15 @@ int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
 		if (r == -EEXIST)
 			r = 0;
 	}
-	for (uint16_t prio = 3; prio >= 1 && r == 0; prio--)
-		r = fp_filter_del(n, pidx, prio);
 	if (r == 0)
-		r = fp_filter(n, pidx, 1, from67, ARRAY_SIZE(from67), 0);
+		r = fp_filter_once(n, pidx, 1, from67, ARRAY_SIZE(from67));
 	if (r == 0)
-		r = fp_filter(n, pidx, 2, to67, ARRAY_SIZE(to67), 0);
+		r = fp_filter_once(n, pidx, 2, to67, ARRAY_SIZE(to67));
+	if (r == 0)
+		r = fp_filter_del(n, pidx, 3);
 	if (r == 0)
 		r = fp_filter(n, pidx, 3, fast, ARRAY_SIZE(fast), ridx);
 	if (r < 0)
-		fp_qdisc(n, pidx, false);
+		fp_filter_del(n, pidx, 3);
 	return r;
 }

@@ -12,7 +12,8 @@
 #    (a DHCP server's) is still dropped by the guard;
 #  - a VLAN-tagged IPv4 frame to the router's MAC is not routed to the LAN;
 #  - the guest restarted (LXC runs the plug hook, a new port) and `up` again: the filters are
-#    there, for the same identity.
+#    there, for the same identity, once each; `guest add` of a running guest again restores a
+#    fast path that went missing.
 # shellcheck disable=SC2317 # helpers are called through t_ok / sb_wait_for
 # shellcheck source=tests/security/lib.sh
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/security/lib.sh"
@@ -110,5 +111,11 @@ t_ok "up again (converge)" lx up desktop
 t_ok "after up: a's port has the fast path" has_fast_path a
 t_ok "after up: b's port has the fast path" has_fast_path b
 t_ok "after up: b pings the LAN peer" pings b "$PEER4"
+t_is "after up: b's port holds one filter of each kind (3), not a pile" \
+	"$(fp_filters "${GPORT[b]}" | grep -c '^filter .* fh [0-9a-f]*::')" 3
+in_router tc qdisc del dev "${GPORT[b]}" ingress
+t_ok "b's fast path removed by hand: gone" not has_fast_path b
+t_ok "guest add b again (converge) puts it back" lx guest add b
+t_ok "... b's port has the fast path" has_fast_path b
 t_ok "down" lx down
 t_done
