@@ -615,23 +615,34 @@ static int walk_msg(struct nl_msg *msg, void *arg)
  * one of those that share a key, so a foreign route with the very prefix of one
  * of ours (an address in host_subnet on the uplink) would stay hidden.
  */
-static int route_walk(struct nlk *n, struct route_walk *w)
+/* A dump request of @type with header @hdr, each message to @cb, on a socket of
+ * its own (the dump's replies never mix with a request's ACK). 0 or -errno. */
+static int dump(int type, const void *hdr, size_t len, nl_recvmsg_msg_cb_t cb, void *arg)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	int r;
 
-	(void)n;
 	if (!sk)
 		return -ENOMEM;
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r == 0)
-		r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, walk_msg, w);
+		r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, cb, arg);
 	if (r == 0)
-		r = nl_rtgen_request(sk, RTM_GETROUTE, w->family, NLM_F_DUMP);
-	if (r == 0)
+		r = nl_send_simple(sk, type, NLM_F_DUMP, (void *)hdr, len);
+	if (r >= 0)
 		r = nl_recvmsgs_default(sk);
 	nl_socket_free(sk);
-	return r < 0 ? nle_to_errno(r) : w->found;
+	return r < 0 ? nle_to_errno(r) : 0;
+}
+
+static int route_walk(struct nlk *n, struct route_walk *w)
+{
+	struct rtgenmsg g = {.rtgen_family = (unsigned char)w->family};
+	int r;
+
+	(void)n;
+	r = dump(RTM_GETROUTE, &g, sizeof(g), walk_msg, w);
+	return r < 0 ? r : w->found;
 }
 
 int nlk_route_overlap(struct nlk *n, int family, const void *dst, uint8_t plen,
@@ -1040,15 +1051,21 @@ struct fp_key {
  * header), then the frame goes on as before (@redirect_to 0) or into the
  * receive path of @redirect_to (mirred ingress redirect). Built by hand:
  * libnl's mirred knows only the egress actions. */
-static int fp_filter(struct nlk *n, int ifindex, uint16_t prio, const struct fp_key *k, size_t nk,
-		     int redirect_to)
+/* The header of a request for @ifindex's ingress filters of priority @prio. */
+static struct tcmsg fp_tcm(int ifindex, uint16_t prio)
 {
-	struct tcmsg tcm = {
+	return (struct tcmsg){
 		.tcm_family = AF_UNSPEC,
 		.tcm_ifindex = ifindex,
 		.tcm_parent = FP_HANDLE,
 		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_IP)),
 	};
+}
+
+static int fp_filter(struct nlk *n, int ifindex, uint16_t prio, const struct fp_key *k, size_t nk,
+		     int redirect_to)
+{
+	struct tcmsg tcm = fp_tcm(ifindex, prio);
 	_Alignas(struct tc_u32_sel) uint8_t sel[sizeof(struct tc_u32_sel) +
 						 8 * sizeof(struct tc_u32_key)] = {0};
 	struct tc_u32_sel *hdr = (struct tc_u32_sel *)sel;
@@ -1104,12 +1121,7 @@ out:
 /* Remove the filters of priority @prio from @ifindex's ingress (none there: 0). */
 static int fp_filter_del(struct nlk *n, int ifindex, uint16_t prio)
 {
-	struct tcmsg tcm = {
-		.tcm_family = AF_UNSPEC,
-		.tcm_ifindex = ifindex,
-		.tcm_parent = FP_HANDLE,
-		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, htons(ETH_P_IP)),
-	};
+	struct tcmsg tcm = fp_tcm(ifindex, prio);
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELTFILTER, NLM_F_REQUEST);
 	int r = -ENOMEM;
 
@@ -1119,57 +1131,37 @@ static int fp_filter_del(struct nlk *n, int ifindex, uint16_t prio)
 	return r == -ENOENT || r == -EINVAL ? 0 : r;
 }
 
-struct fp_dump {
-	uint16_t prio;
-	int found;
-};
-
-static int fp_dump_msg(struct nl_msg *msg, void *arg)
+/* Dump callback: the priorities (1-31) of the filters seen, as bits. */
+static int fp_prio_msg(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
-	struct fp_dump *d = arg;
+	uint32_t *prios = arg, prio;
 
-	if (h->nlmsg_type == RTM_NEWTFILTER && nlmsg_datalen(h) >= (int)sizeof(struct tcmsg) &&
-	    TC_H_MAJ(((struct tcmsg *)nlmsg_data(h))->tcm_info) >> 16 == d->prio)
-		d->found = 1;
+	if (h->nlmsg_type != RTM_NEWTFILTER || nlmsg_datalen(h) < (int)sizeof(struct tcmsg))
+		return NL_OK;
+	prio = TC_H_MAJ(((struct tcmsg *)nlmsg_data(h))->tcm_info) >> 16;
+	if (prio < 32)
+		*prios |= 1u << prio;
 	return NL_OK;
 }
 
-/* Has @ifindex's ingress a filter of priority @prio? 1, 0 or -errno. A dump
- * on a socket of its own, like route_walk. */
-static int fp_filter_has(int ifindex, uint16_t prio)
+/* The DHCP filters (priorities 1 and 2) that are not there yet: u32 takes a
+ * second filter of a priority as another node, so adding one again would
+ * pile them up. One dump for both. */
+static int fp_dhcp_filters(struct nlk *n, int ifindex, const struct fp_key *from67, size_t n1,
+			   const struct fp_key *to67, size_t n2)
 {
-	struct tcmsg tcm = {
-		.tcm_family = AF_UNSPEC,
-		.tcm_ifindex = ifindex,
-		.tcm_parent = FP_HANDLE,
-		.tcm_info = TC_H_MAKE((uint32_t)prio << 16, 0),
-	};
-	struct fp_dump d = {.prio = prio};
-	struct nl_sock *sk = nl_socket_alloc();
+	struct tcmsg tcm = fp_tcm(ifindex, 0);
+	uint32_t prios = 0;
 	int r;
 
-	if (!sk)
-		return -ENOMEM;
-	r = nl_connect(sk, NETLINK_ROUTE);
-	if (r == 0)
-		r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, fp_dump_msg, &d);
-	if (r == 0)
-		r = nl_send_simple(sk, RTM_GETTFILTER, NLM_F_DUMP, &tcm, sizeof(tcm));
-	if (r >= 0)
-		r = nl_recvmsgs_default(sk);
-	nl_socket_free(sk);
-	return r < 0 ? nle_to_errno(r) : d.found;
-}
-
-/* The DHCP filter of priority @prio, unless there is one: u32 takes a second
- * one of a priority as another node, so adding it again would pile them up. */
-static int fp_filter_once(struct nlk *n, int ifindex, uint16_t prio, const struct fp_key *k,
-			  size_t nk)
-{
-	int r = fp_filter_has(ifindex, prio);
-
-	return r != 0 ? (r > 0 ? 0 : r) : fp_filter(n, ifindex, prio, k, nk, 0);
+	tcm.tcm_info = 0; /* every priority */
+	r = dump(RTM_GETTFILTER, &tcm, sizeof(tcm), fp_prio_msg, &prios);
+	if (r == 0 && !(prios & 1u << 1))
+		r = fp_filter(n, ifindex, 1, from67, n1, 0);
+	if (r == 0 && !(prios & 1u << 2))
+		r = fp_filter(n, ifindex, 2, to67, n2, 0);
+	return r;
 }
 
 static int fdb_static(struct nlk *n, int ifindex, const uint8_t mac[6])
@@ -1195,31 +1187,42 @@ static int fdb_static(struct nlk *n, int ifindex, const uint8_t mac[6])
 	return r;
 }
 
+/* @name's MAC and ifindex. */
+static int link_mac(struct nlk *n, const char *name, uint8_t mac[6], int *ifindex)
+{
+	struct rtnl_link *l = NULL;
+	struct nl_addr *a;
+	int r = get_link(n, name, &l);
+
+	if (r < 0)
+		return r;
+	a = rtnl_link_get_addr(l);
+	if (a && nl_addr_get_len(a) == 6)
+		memcpy(mac, nl_addr_get_binary_addr(a), 6);
+	else
+		r = -EADDRNOTAVAIL;
+	if (ifindex)
+		*ifindex = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	return r;
+}
+
 int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
 		      const uint8_t guest_mac[6], const struct in_addr *ip4)
 {
-	struct rtnl_link *rl = NULL;
-	struct nl_addr *ra;
-	uint8_t rmac[6];
-	int pidx = nlk_ifindex(n, port), ridx, r;
+	uint8_t rmac[6], pmac[6];
+	int pidx, ridx, r;
 
-	if (pidx < 0)
-		return pidx;
+	r = link_mac(n, port, pmac, &pidx);
+	if (r < 0)
+		return r;
 	if (!ip4 || !ip4->s_addr) {
 		r = fp_qdisc(n, pidx, false);
 		return r == -ENOENT || r == -EINVAL ? 0 : r;
 	}
-	r = get_link(n, router_if, &rl);
+	r = link_mac(n, router_if, rmac, &ridx);
 	if (r < 0)
 		return r;
-	ridx = rtnl_link_get_ifindex(rl);
-	ra = rtnl_link_get_addr(rl);
-	if (!ra || nl_addr_get_len(ra) != 6) {
-		rtnl_link_put(rl);
-		return -EADDRNOTAVAIL;
-	}
-	memcpy(rmac, nl_addr_get_binary_addr(ra), 6);
-	rtnl_link_put(rl);
 
 	const uint8_t *g = guest_mac;
 	const struct fp_key ihl5 = {0, 0x05000000, 0x0f000000},
@@ -1237,17 +1240,7 @@ int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
 
 	/* Only when it differs: setting a link's MAC, even to the same one, is a
 	 * NETDEV_CHANGEADDR, and the bridge redoes its local entries for it. */
-	struct rtnl_link *pl = NULL;
-	struct nl_addr *pa;
-
-	r = get_link(n, port, &pl);
-	if (r < 0)
-		return r;
-	pa = rtnl_link_get_addr(pl);
-	bool same = pa && nl_addr_get_len(pa) == 6 && !memcmp(nl_addr_get_binary_addr(pa), rmac, 6);
-
-	rtnl_link_put(pl);
-	if (!same)
+	if (memcmp(pmac, rmac, 6))
 		r = nlk_link_set_mac(n, port, rmac);
 	if (r == 0)
 		r = fdb_static(n, pidx, guest_mac);
@@ -1260,9 +1253,7 @@ int nlk_port_fastpath(struct nlk *n, const char *port, const char *router_if,
 			r = 0;
 	}
 	if (r == 0)
-		r = fp_filter_once(n, pidx, 1, from67, ARRAY_SIZE(from67));
-	if (r == 0)
-		r = fp_filter_once(n, pidx, 2, to67, ARRAY_SIZE(to67));
+		r = fp_dhcp_filters(n, pidx, from67, ARRAY_SIZE(from67), to67, ARRAY_SIZE(to67));
 	if (r == 0)
 		r = fp_filter_del(n, pidx, 3);
 	if (r == 0)
